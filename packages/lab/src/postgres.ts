@@ -70,7 +70,11 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   }
 }
 
-async function initAndStart(dir: TempDir, owner: RunAs | undefined, options: PostgresOptions) {
+async function initAndStart(
+  dir: TempDir,
+  owner: RunAs | undefined,
+  options: PostgresOptions,
+): Promise<PostgresServer> {
   const user = options.user ?? 'postgres';
   const port = options.port ?? (await freePort());
   const dataDir = join(dir.path, 'data');

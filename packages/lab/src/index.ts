@@ -1,0 +1,44 @@
+// Real HA components on one machine, for tests and the `dalp lab` command. Every server runs as a child
+// process on loopback, on free ports, in a temp directory, and is killed at process exit at the latest.
+export { type EtcdOptions, type EtcdServer, startEtcd } from './etcd.ts';
+export {
+  type Frontend,
+  type Haproxy,
+  type HaproxyOptions,
+  type HttpBackend,
+  haproxyCommand,
+  type PostgresBackend,
+  renderHaproxyConfig,
+  type ServerState,
+  startHaproxy,
+} from './haproxy.ts';
+export {
+  type PatroniCluster,
+  type PatroniMember,
+  type PatroniOptions,
+  type ReplicationState,
+  startPatroniCluster,
+} from './patroni.ts';
+export { freePort, freePorts } from './ports.ts';
+export { type PostgresOptions, type PostgresServer, type SslMode, startPostgres } from './postgres.ts';
+export {
+  cleanupAll,
+  type ManagedProcess,
+  registerCleanup,
+  spawnManaged,
+  type WaitOptions,
+  waitFor,
+} from './processes.ts';
+export {
+  type Address,
+  type RedisOptions,
+  type RedisSentinelSet,
+  type RedisServer,
+  type Sentinel,
+  type SentinelOptions,
+  startRedis,
+  startRedisSentinel,
+  withRedisClient,
+} from './redis.ts';
+export { type S3Options, S3RVER_CREDENTIALS, type S3Server, startS3 } from './s3.ts';
+export { type Certificates, createCertificates } from './tls.ts';
