@@ -1,0 +1,94 @@
+import { CheckContext, type CheckOptions } from './context.ts';
+import { refOf } from './model/workload.ts';
+import { RULES } from './rules/index.ts';
+import {
+  type CheckReport,
+  type Finding,
+  type KubeObject,
+  ROWS,
+  type Rule,
+  SEVERITY_RANK,
+  type SourceLocation,
+} from './types.ts';
+
+const sameRef = (a: KubeObject, kind: string, name: string, namespace?: string) =>
+  a.kind === kind && (a.metadata?.name ?? '(unnamed)') === name && a.metadata?.namespace === namespace;
+
+/** Runs every applicable rule; each (rule, object) evaluation yields a pass or exactly one finding. */
+export function runCheck(
+  objects: KubeObject[],
+  options: CheckOptions,
+  sources: WeakMap<KubeObject, SourceLocation> = new WeakMap(),
+  rules: readonly Rule[] = RULES,
+): CheckReport {
+  const ctx = new CheckContext(objects, options);
+  const results: CheckReport['results'] = [];
+  const findings: Finding[] = [];
+  // Sources are looked up by reference; build the index once instead of scanning per finding.
+  const byRef = new Map<string, KubeObject>();
+  for (const o of objects) {
+    const r = refOf(o);
+    byRef.set(`${r.kind}/${r.namespace ?? ''}/${r.name}`, o);
+  }
+  for (const rule of rules) {
+    if (rule.needsClusterState && !options.clusterState) continue;
+    if (rule.needsControls && !options.controls) continue;
+    for (const result of rule.check(ctx)) {
+      const row = result.finding?.row ?? rule.rows[0]!;
+      if (!result.finding) {
+        results.push({ rule: rule.id, row, object: result.object });
+        continue;
+      }
+      const finding: Finding = {
+        rule: rule.id,
+        row,
+        severity: result.finding.severity ?? rule.severity,
+        object: result.object,
+        message: result.finding.message,
+        fix: result.finding.fix ?? rule.fix,
+      };
+      const origin = byRef.get(
+        `${result.object.kind}/${result.object.namespace ?? ''}/${result.object.name}`,
+      );
+      const source = origin && sources.get(origin);
+      if (
+        source &&
+        origin &&
+        sameRef(origin, result.object.kind, result.object.name, result.object.namespace)
+      ) {
+        finding.source = source;
+      }
+      findings.push(finding);
+      results.push({ rule: rule.id, row, object: result.object, finding });
+    }
+  }
+  const rowIndex = (row: string) => ROWS.indexOf(row as (typeof ROWS)[number]);
+  findings.sort(
+    (a, b) =>
+      rowIndex(a.row) - rowIndex(b.row) ||
+      SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+      a.rule.localeCompare(b.rule) ||
+      a.object.name.localeCompare(b.object.name),
+  );
+  return { summary: summarize(results), findings, results, objectCount: objects.length };
+}
+
+/** Errors and warnings count findings; passed counts evaluations that raised neither (info notes pass). */
+export function summarize(results: CheckReport['results']): CheckReport['summary'] {
+  let errors = 0;
+  let warnings = 0;
+  let passed = 0;
+  for (const r of results) {
+    if (r.finding?.severity === 'error') errors++;
+    else if (r.finding?.severity === 'warning') warnings++;
+    else passed++;
+  }
+  return { errors, warnings, passed };
+}
+
+/** Exit status for CI: 1 when any finding reaches the threshold, else 0. */
+export function exitCodeFor(report: CheckReport, failOn: 'error' | 'warning' | 'info' | 'none'): 0 | 1 {
+  if (failOn === 'none') return 0;
+  const threshold = SEVERITY_RANK[failOn];
+  return report.findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? 1 : 0;
+}

@@ -1,0 +1,11 @@
+export { type CheckOptions, DEFAULT_OPTIONS } from './context.ts';
+export { type Controls, loadControls } from './controls.ts';
+export { exitCodeFor, runCheck, summarize } from './engine.ts';
+export { InputError } from './errors.ts';
+export { type ChartInput, isChartDir, renderChart } from './loaders/chart.ts';
+export { type ClusterInput, loadCluster } from './loaders/cluster.ts';
+export { loadDump } from './loaders/dump.ts';
+export { type LoadedObjects, loadManifestPaths, parseManifests } from './loaders/manifests.ts';
+export { FORMATS, type Format, render } from './reporters/index.ts';
+export { RULES } from './rules/index.ts';
+export * from './types.ts';

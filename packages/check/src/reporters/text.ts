@@ -1,0 +1,22 @@
+import type { CheckReport } from '../types.ts';
+import { byRow, objectLabel, summaryLine } from './common.ts';
+
+const MARK = { error: 'ERROR', warning: 'WARN ', info: 'NOTE ' } as const;
+
+/** Human report: findings grouped by the document's table rows, then one summary line. */
+export function renderText(report: CheckReport): string {
+  const out: string[] = [];
+  for (const [row, findings] of byRow(report.findings)) {
+    out.push(`${row}`);
+    for (const f of findings) {
+      const where = f.source ? ` (${f.source.file}${f.source.line ? `:${f.source.line}` : ''})` : '';
+      out.push(`  ${MARK[f.severity]} [${f.rule}] ${objectLabel(f.object)}: ${f.message}${where}`);
+      if (f.severity !== 'info') out.push(`        fix: ${f.fix}`);
+    }
+    out.push('');
+  }
+  out.push(
+    `${summaryLine(report)} across ${report.objectCount} object${report.objectCount === 1 ? '' : 's'}`,
+  );
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,52 @@
+import { envOf, hostOf, inClusterNames, pointsAt } from '../model/env.ts';
+import { isService } from '../model/workload.ts';
+import type { Rule } from '../types.ts';
+import { isBundled } from './bundled.ts';
+import { fail, pass } from './helpers.ts';
+import { servingContainers } from './probes.ts';
+
+export const rule: Rule = {
+  id: 'cache-tls',
+  rows: ['Managed cache'],
+  severity: 'error',
+  title: 'Cache connections use TLS',
+  why: 'Managed Redis/Valkey carries session data and rate limits; the document asks that DALP credentials and TLS settings to the cache are tested. redis:// sends the password and data in clear.',
+  fix: 'Use a rediss:// URL or set CACHE_TLS=true (with CACHE_TLS_CA_FILE for a private CA); enable in-transit encryption on the managed cache.',
+  check(ctx) {
+    const bundledNames = inClusterNames(
+      ctx,
+      ctx.workloads.filter((w) => isBundled(w, 'cache')),
+    );
+    const results = [];
+    for (const w of ctx.workloads.filter(isService)) {
+      if (isBundled(w, 'cache')) continue;
+      const problems: string[] = [];
+      let usesCache = false;
+      for (const c of servingContainers(w)) {
+        const env = envOf(ctx, w, c);
+        const tlsVar = [...env.keys()].find((k) => /^(CACHE|REDIS|VALKEY)_TLS(_ENABLED)?$/i.test(k));
+        const tls = tlsVar ? env.get(tlsVar)?.value?.toLowerCase() : undefined;
+        const tlsOn = tls === 'true' || tls === '1' || tls === 'yes';
+        for (const [name, { value }] of env) {
+          if (!/^rediss?:\/\//i.test(value ?? '')) continue;
+          usesCache = true;
+          if (pointsAt(hostOf(value ?? ''), bundledNames)) continue;
+          if (/^redis:\/\//i.test(value ?? '') && !tlsOn)
+            problems.push(`${c.name}: ${name} is redis:// (no TLS)`);
+        }
+        const sentinels = [...env.keys()].find((k) => /^(CACHE|REDIS)_SENTINELS$/i.test(k));
+        const sentinelValue = sentinels ? env.get(sentinels)?.value : undefined;
+        if (sentinels && sentinelValue !== undefined) {
+          usesCache = true;
+          if (!pointsAt(hostOf(sentinelValue), bundledNames) && !tlsOn && tls !== undefined) {
+            problems.push(`${c.name}: ${tlsVar}=${tls} with Sentinels ${sentinelValue.split(',')[0]}`);
+          } else if (!pointsAt(hostOf(sentinelValue), bundledNames) && !tlsVar) {
+            problems.push(`${c.name}: Sentinel connection without CACHE_TLS`);
+          }
+        }
+      }
+      if (usesCache) results.push(problems.length === 0 ? pass(w.ref) : fail(w.ref, problems.join('; ')));
+    }
+    return results;
+  },
+};

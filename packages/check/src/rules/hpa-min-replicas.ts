@@ -1,0 +1,26 @@
+import { namespaceOf, refOf } from '../model/workload.ts';
+import type { Rule } from '../types.ts';
+import { fail, pass } from './helpers.ts';
+
+export const rule: Rule = {
+  id: 'hpa-min-replicas',
+  rows: ['Replica posture'],
+  severity: 'error',
+  title: 'Autoscalers keep at least two replicas',
+  why: 'At low load an HPA scales down to minReplicas; a floor of 1 recreates the single-replica outage the replica count was meant to avoid.',
+  fix: 'Set spec.minReplicas to 2 or more.',
+  check(ctx) {
+    return ctx.ofKind('HorizontalPodAutoscaler').map((hpa) => {
+      const ref = refOf(hpa);
+      const target = hpa.spec?.scaleTargetRef ?? {};
+      const workload = ctx.workloads.find(
+        (w) => w.namespace === namespaceOf(hpa) && w.kind === target.kind && w.name === target.name,
+      );
+      if (workload?.singleton) return pass(ref);
+      const min = typeof hpa.spec?.minReplicas === 'number' ? hpa.spec.minReplicas : 1;
+      return min >= 2
+        ? pass(ref)
+        : fail(ref, `minReplicas is ${min}${hpa.spec?.minReplicas === undefined ? ' (the default)' : ''}`);
+    });
+  },
+};

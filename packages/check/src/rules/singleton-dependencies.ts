@@ -1,0 +1,23 @@
+import type { Rule } from '../types.ts';
+import { fail } from './helpers.ts';
+
+export const rule: Rule = {
+  id: 'singleton-dependencies',
+  rows: ['Replica posture'],
+  severity: 'info',
+  title: 'Singleton services are listed as documented singleton dependencies',
+  why: 'The document accepts single-replica services only when they are documented as singleton dependencies; listing them makes the accepted risk visible in every report.',
+  fix: 'Keep the dalp.io/singleton-reason annotation current; in production replace bundled singletons with managed services.',
+  check(ctx) {
+    return ctx.workloads
+      .filter((w) => w.singleton)
+      .map((w) =>
+        w.singletonReason
+          ? fail(w.ref, `singleton dependency: ${w.singletonReason}`)
+          : fail(w.ref, 'marked as a singleton without a dalp.io/singleton-reason annotation', {
+              severity: 'warning',
+              fix: 'Add dalp.io/singleton-reason explaining why one replica is acceptable and what a loss costs.',
+            }),
+      );
+  },
+};

@@ -1,0 +1,23 @@
+import { spreadOn, ZONE_KEYS } from '../model/scheduling.ts';
+import type { Rule } from '../types.ts';
+import { fail, pass } from './helpers.ts';
+import { multiReplica } from './spread.ts';
+
+export const rule: Rule = {
+  id: 'spread-zone',
+  rows: ['Scheduling posture'],
+  severity: 'warning',
+  title: 'Replicas spread over zones',
+  why: 'Host spread alone allows every replica in one zone; a zone outage then takes the service down. The scheduler default spreading is best-effort and weak for small replica counts. A warning, not an error: clusters that expose no zones cannot honour it.',
+  fix: 'Add a topologySpreadConstraint (maxSkew: 1, whenUnsatisfiable: ScheduleAnyway or DoNotSchedule) or pod anti-affinity on topology.kubernetes.io/zone with a labelSelector matching the pod labels.',
+  check(ctx) {
+    return multiReplica(ctx).map((w) =>
+      spreadOn(w, ZONE_KEYS)
+        ? pass(w.ref)
+        : fail(
+            w.ref,
+            'no anti-affinity or topology spread on topology.kubernetes.io/zone that selects its own pods',
+          ),
+    );
+  },
+};
