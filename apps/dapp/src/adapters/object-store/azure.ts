@@ -1,0 +1,77 @@
+import type { Readable } from 'node:stream';
+import { BlobServiceClient, type ContainerClient, RestError } from '@azure/storage-blob';
+import type { Config } from '../../config.ts';
+import {
+  type ObjectStore,
+  ObjectStoreUnavailableError,
+  type StoredObject,
+} from '../../ports/object-store.ts';
+
+type AzureConfig = Extract<Config['objectStore'], { driver: 'azure' }>;
+
+/**
+ * Azure Blob Storage, for the source document's Azure pattern (Blob Storage ZRS/GRS does not speak S3).
+ * Block blobs are committed only when the whole stream has been staged, so a failed upload leaves no blob.
+ */
+export class AzureBlobObjectStore implements ObjectStore {
+  readonly kind = 'azure' as const;
+  private readonly container: ContainerClient;
+  private readonly prefix: string;
+
+  constructor(config: AzureConfig) {
+    this.container = BlobServiceClient.fromConnectionString(config.connectionString, {
+      retryOptions: { maxTries: 2, tryTimeoutInMs: 30_000 },
+    }).getContainerClient(config.container);
+    this.prefix = config.prefix && !config.prefix.endsWith('/') ? `${config.prefix}/` : config.prefix;
+  }
+
+  private blob(key: string) {
+    return this.container.getBlockBlobClient(`${this.prefix}${key}`);
+  }
+
+  async put(key: string, body: Readable, contentType: string): Promise<void> {
+    const abort = new AbortController();
+    body.once('error', () => abort.abort());
+    try {
+      await this.blob(key).uploadStream(body, 4 * 1024 * 1024, 2, {
+        blobHTTPHeaders: { blobContentType: contentType },
+        abortSignal: abort.signal,
+      });
+    } catch (error) {
+      if (body.errored) throw body.errored;
+      throw new ObjectStoreUnavailableError('blob upload failed', { cause: error });
+    }
+  }
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    try {
+      const response = await this.blob(key).download();
+      return {
+        size: response.contentLength ?? 0,
+        contentType: response.contentType ?? 'application/octet-stream',
+        body: response.readableStreamBody as Readable,
+      };
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      throw new ObjectStoreUnavailableError('blob read failed', { cause: error });
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.blob(key).deleteIfExists();
+    } catch (error) {
+      throw new ObjectStoreUnavailableError('blob delete failed', { cause: error });
+    }
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.container.getProperties();
+    } catch (error) {
+      throw new ObjectStoreUnavailableError('blob container unreachable', { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import type { DatabaseConfig } from '../../config.ts';
+
+// numeric(78,0) columns hold 256-bit amounts; pg returns numeric as text already, and int8 (bigserial ids,
+// counts) as text too, which we convert where needed. Nothing here ever goes through a JS float.
+
+/** The database cannot be reached or lost the connection; the request may be retried (503). */
+export class DatabaseUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01', // admin_shutdown: the server is going down (switchover, restart)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now: starting up or in recovery
+  '25006', // read_only_sql_transaction: we reached a replica that was (or became) read-only after failover
+  '53300', // too_many_connections
+]);
+
+/** True when an error means "the database is not there right now" rather than "the query is wrong". */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code;
+  if (code && (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08'))) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable|Connection ended/i.test(
+    error.message,
+  );
+}
+
+const RETRYABLE_TX_CODES = new Set(['40001', '40P01']); // serialization failure, deadlock detected
+
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+export interface DatabaseEvents {
+  onConnectionError?: (error: Error) => void;
+  onSuccess?: () => void;
+}
+
+function sslOptions(config: NonNullable<DatabaseConfig['external']>): pg.PoolConfig['ssl'] {
+  switch (config.sslMode) {
+    case 'disable':
+      return false;
+    case 'require':
+      // libpq semantics: encrypt, but do not verify the server certificate.
+      return { rejectUnauthorized: false };
+    case 'verify-ca':
+      // Verify the chain against our CA but not the host name (libpq verify-ca).
+      return {
+        ca: readFileSync(config.sslRootCert!, 'utf8'),
+        rejectUnauthorized: true,
+        checkServerIdentity: () => undefined,
+      };
+    case 'verify-full':
+      return { ca: readFileSync(config.sslRootCert!, 'utf8'), rejectUnauthorized: true };
+  }
+}
+
+export function poolConfig(
+  config: DatabaseConfig,
+  connection: NonNullable<DatabaseConfig['external']>,
+): pg.PoolConfig {
+  const base: pg.PoolConfig = {
+    max: config.poolMax,
+    connectionTimeoutMillis: config.connectTimeoutMs,
+    statement_timeout: config.statementTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    application_name: 'dapp',
+    ssl: sslOptions(connection),
+  };
+  if (connection.connectionString) {
+    // sslmode in the URL would override our ssl object inside pg; we already parsed it into `ssl`.
+    const url = new URL(connection.connectionString);
+    url.searchParams.delete('sslmode');
+    url.searchParams.delete('sslrootcert');
+    return { ...base, connectionString: url.toString() };
+  }
+  return {
+    ...base,
+    host: connection.host,
+    port: connection.port,
+    database: connection.database,
+    user: connection.user,
+    password: connection.password,
+  };
+}
+
+/**
+ * The database handle the rest of the service uses: a pool, a transaction helper that retries
+ * serialization failures and deadlocks (safe: the whole transaction re-runs), and a uniform translation of
+ * connection-level failures into DatabaseUnavailableError so handlers answer 503 instead of 500.
+ */
+export class Database {
+  readonly pool: pg.Pool;
+
+  constructor(
+    config: pg.PoolConfig,
+    private readonly events: DatabaseEvents = {},
+  ) {
+    this.pool = new pg.Pool(config);
+    // An idle client losing its server emits here; without a listener the process would crash.
+    this.pool.on('error', (error) => this.events.onConnectionError?.(error));
+  }
+
+  stats(): PoolStats {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
+
+  private translate(error: unknown): never {
+    if (isConnectionError(error)) {
+      this.events.onConnectionError?.(error as Error);
+      throw new DatabaseUnavailableError('database unavailable', { cause: error });
+    }
+    throw error;
+  }
+
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      const result = await this.pool.query<R>(text, values);
+      this.events.onSuccess?.();
+      return result;
+    } catch (error) {
+      return this.translate(error);
+    }
+  }
+
+  async transaction<T>(work: (client: pg.PoolClient) => Promise<T>, attempts = 5): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (error) {
+        return this.translate(error);
+      }
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        this.events.onSuccess?.();
+        return result;
+      } catch (error) {
+        broken = isConnectionError(error);
+        if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+        const code = (error as { code?: string }).code;
+        if (code && RETRYABLE_TX_CODES.has(code) && attempt < attempts) continue;
+        return this.translate(error);
+      } finally {
+        // A client whose connection broke must not go back to the pool.
+        client.release(broken ? true : undefined);
+      }
+    }
+  }
+
+  async ping(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.query('SELECT 1'),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new DatabaseUnavailableError('database ping timed out')),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

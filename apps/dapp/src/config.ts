@@ -1,0 +1,252 @@
+import { z } from 'zod';
+
+// Every setting comes from the environment and is validated once at start, so a typo in a Helm value
+// stops the pod with a message naming the variable instead of failing on the first request.
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const sslModes = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
+export type SslMode = (typeof sslModes)[number];
+
+const envSchema = z.object({
+  PORT: int(1, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DALP_DATA_DIR: z.string().min(1).default('./.dalp'),
+  DALP_BOOTSTRAP_ADMIN_KEY: z
+    .string()
+    .min(24, 'must be at least 24 characters (use a random key)')
+    .optional(),
+  MIGRATE_ON_START: bool.default(true),
+  DOCUMENT_MAX_BYTES: int(1, 5 * 1024 ** 3).default(25 * 1024 * 1024),
+  SHUTDOWN_DRAIN_DELAY_MS: int(0, 600_000).default(0),
+  SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(20_000),
+
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  DATABASE_HOST: z.string().min(1).optional(),
+  DATABASE_PORT: int(1, 65535).default(5432),
+  DATABASE_NAME: z.string().min(1).optional(),
+  DATABASE_USER: z.string().min(1).optional(),
+  DATABASE_PASSWORD: z.string().optional(),
+  DATABASE_SSLMODE: z.enum(sslModes, { message: `must be one of ${sslModes.join(', ')}` }).optional(),
+  DATABASE_SSLROOTCERT: z.string().min(1).optional(),
+  DATABASE_POOL_MAX: int(1, 1000).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: int(100, 120_000).default(5000),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(15_000),
+
+  CACHE_URL: z
+    .string()
+    .regex(/^(redis|rediss|memory):\/\//, 'must start with redis://, rediss:// or memory://')
+    .default('memory://'),
+  CACHE_SENTINELS: z
+    .string()
+    .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, 'must be host:port[,host:port...]')
+    .optional(),
+  CACHE_SENTINEL_MASTER: z.string().min(1).optional(),
+  CACHE_USERNAME: z.string().min(1).optional(),
+  CACHE_PASSWORD: z.string().optional(),
+  CACHE_SENTINEL_PASSWORD: z.string().optional(),
+  CACHE_TLS: bool.default(false),
+  CACHE_TLS_CA_FILE: z.string().min(1).optional(),
+  CACHE_TTL_SECONDS: int(1, 86_400).default(60),
+  RATE_LIMIT_PER_MINUTE: int(0, 10_000_000).default(0),
+
+  OBJECT_STORE_DRIVER: z.enum(['filesystem', 's3', 'azure']).optional(),
+  S3_ENDPOINT: z.url({ message: 'must be a URL' }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().min(3).optional(),
+  S3_PREFIX: z.string().default(''),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_ACCESS_KEY_ID_FILE: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY_FILE: z.string().min(1).optional(),
+  AZURE_STORAGE_CONNECTION_STRING: z.string().min(1).optional(),
+  AZURE_STORAGE_CONTAINER: z.string().min(3).optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface DatabaseConfig {
+  /** Undefined means: start the embedded PostgreSQL. */
+  external?: {
+    connectionString?: string;
+    host?: string;
+    port: number;
+    database?: string;
+    user?: string;
+    password?: string;
+    sslMode: SslMode;
+    sslRootCert?: string;
+  };
+  poolMax: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  logLevel: Env['LOG_LEVEL'];
+  dataDir: string;
+  bootstrapAdminKey?: string;
+  migrateOnStart: boolean;
+  documentMaxBytes: number;
+  shutdown: { drainDelayMs: number; timeoutMs: number };
+  database: DatabaseConfig;
+  cache: {
+    url: string;
+    sentinels?: Array<{ host: string; port: number }>;
+    sentinelMaster?: string;
+    username?: string;
+    password?: string;
+    sentinelPassword?: string;
+    tls: boolean;
+    tlsCaFile?: string;
+    ttlSeconds: number;
+  };
+  rateLimitPerMinute: number;
+  objectStore:
+    | { driver: 'filesystem' }
+    | {
+        driver: 's3';
+        endpoint?: string;
+        region: string;
+        bucket: string;
+        prefix: string;
+        forcePathStyle: boolean;
+        accessKeyId?: string;
+        secretAccessKey?: string;
+        accessKeyIdFile?: string;
+        secretAccessKeyFile?: string;
+      }
+    | { driver: 'azure'; connectionString: string; container: string; prefix: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function sslModeFromUrl(url: string): SslMode | undefined {
+  try {
+    const mode = new URL(url).searchParams.get('sslmode');
+    return (sslModes as readonly string[]).includes(mode ?? '') ? (mode as SslMode) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses the environment; throws ConfigError listing every bad variable (values are never echoed). */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings are how Kubernetes renders an unset optional value; treat them as absent.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
+  }
+  const env = parsed.data;
+  const problems: string[] = [];
+
+  if (env.DATABASE_URL && env.DATABASE_HOST)
+    problems.push('set either DATABASE_URL or DATABASE_HOST, not both');
+  const sslMode = env.DATABASE_SSLMODE ?? (env.DATABASE_URL ? sslModeFromUrl(env.DATABASE_URL) : undefined);
+  if ((sslMode === 'verify-ca' || sslMode === 'verify-full') && !env.DATABASE_SSLROOTCERT) {
+    problems.push(`DATABASE_SSLROOTCERT is required with DATABASE_SSLMODE=${sslMode}`);
+  }
+  if (env.CACHE_SENTINELS && !env.CACHE_SENTINEL_MASTER) {
+    problems.push('CACHE_SENTINEL_MASTER is required with CACHE_SENTINELS');
+  }
+
+  const driver = env.OBJECT_STORE_DRIVER ?? (env.S3_BUCKET ? 's3' : 'filesystem');
+  let objectStore: Config['objectStore'] = { driver: 'filesystem' };
+  if (driver === 's3') {
+    if (!env.S3_BUCKET) problems.push('S3_BUCKET is required with OBJECT_STORE_DRIVER=s3');
+    if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+      problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together');
+    }
+    objectStore = {
+      driver: 's3',
+      endpoint: env.S3_ENDPOINT,
+      region: env.S3_REGION,
+      bucket: env.S3_BUCKET ?? '',
+      prefix: env.S3_PREFIX,
+      forcePathStyle: env.S3_FORCE_PATH_STYLE,
+      accessKeyId: env.S3_ACCESS_KEY_ID,
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+      accessKeyIdFile: env.S3_ACCESS_KEY_ID_FILE,
+      secretAccessKeyFile: env.S3_SECRET_ACCESS_KEY_FILE,
+    };
+  } else if (driver === 'azure') {
+    if (!env.AZURE_STORAGE_CONNECTION_STRING) problems.push('AZURE_STORAGE_CONNECTION_STRING is required');
+    if (!env.AZURE_STORAGE_CONTAINER) problems.push('AZURE_STORAGE_CONTAINER is required');
+    objectStore = {
+      driver: 'azure',
+      connectionString: env.AZURE_STORAGE_CONNECTION_STRING ?? '',
+      container: env.AZURE_STORAGE_CONTAINER ?? '',
+      prefix: env.S3_PREFIX,
+    };
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const external =
+    env.DATABASE_URL || env.DATABASE_HOST
+      ? {
+          connectionString: env.DATABASE_URL,
+          host: env.DATABASE_HOST,
+          port: env.DATABASE_PORT,
+          database: env.DATABASE_NAME,
+          user: env.DATABASE_USER,
+          password: env.DATABASE_PASSWORD,
+          sslMode: sslMode ?? 'disable',
+          sslRootCert: env.DATABASE_SSLROOTCERT,
+        }
+      : undefined;
+
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    logLevel: env.LOG_LEVEL,
+    dataDir: env.DALP_DATA_DIR,
+    bootstrapAdminKey: env.DALP_BOOTSTRAP_ADMIN_KEY,
+    migrateOnStart: env.MIGRATE_ON_START,
+    documentMaxBytes: env.DOCUMENT_MAX_BYTES,
+    shutdown: { drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS, timeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+    database: {
+      external,
+      poolMax: env.DATABASE_POOL_MAX,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    },
+    cache: {
+      url: env.CACHE_URL,
+      sentinels: env.CACHE_SENTINELS?.split(',').map((hp) => {
+        const [host, port] = hp.split(':');
+        return { host: host!, port: Number(port) };
+      }),
+      sentinelMaster: env.CACHE_SENTINEL_MASTER,
+      username: env.CACHE_USERNAME,
+      password: env.CACHE_PASSWORD,
+      sentinelPassword: env.CACHE_SENTINEL_PASSWORD,
+      tls: env.CACHE_TLS || env.CACHE_URL.startsWith('rediss://'),
+      tlsCaFile: env.CACHE_TLS_CA_FILE,
+      ttlSeconds: env.CACHE_TTL_SECONDS,
+    },
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    objectStore,
+  };
+}

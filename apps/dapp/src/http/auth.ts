@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ApiKeyStore, Principal, Role } from '../store/api-keys.ts';
+import type { Actor } from '../store/audit.ts';
+import { HttpError } from './errors.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    /** Roles allowed to call the route; admin is always allowed. Absent: any authenticated role. */
+    roles?: readonly Role[];
+  }
+}
+
+/**
+ * Verified keys are remembered in-process for a few seconds: a database round trip per request would halve
+ * read throughput. The cost is that a revoked key keeps working on a replica for at most AUTH_CACHE_MS.
+ */
+const AUTH_CACHE_MS = 5000;
+const AUTH_CACHE_MAX = 10_000;
+
+export function actorOf(request: FastifyRequest): Actor {
+  return { principalId: request.principal!.id, requestId: request.id };
+}
+
+export function registerAuth(
+  app: FastifyInstance,
+  keys: ApiKeyStore,
+  rateLimit?: (principal: Principal) => Promise<void>,
+): void {
+  const verified = new Map<string, { principal: Principal | undefined; until: number }>();
+
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
+    if (!match) {
+      throw new HttpError(401, 'unauthenticated', 'send an API key as "Authorization: Bearer <key>"', {
+        'www-authenticate': 'Bearer',
+      });
+    }
+    const digest = createHash('sha256').update(match[1]!).digest('base64');
+    let entry = verified.get(digest);
+    if (!entry || entry.until < Date.now()) {
+      entry = { principal: await keys.findByKey(match[1]!), until: Date.now() + AUTH_CACHE_MS };
+      if (verified.size >= AUTH_CACHE_MAX) verified.clear();
+      verified.set(digest, entry);
+    }
+    if (!entry.principal) {
+      throw new HttpError(401, 'invalid_api_key', 'the API key is not valid', {
+        'www-authenticate': 'Bearer',
+      });
+    }
+    request.principal = entry.principal;
+    const roles = request.routeOptions.config.roles;
+    if (roles && entry.principal.role !== 'admin' && !roles.includes(entry.principal.role)) {
+      throw new HttpError(
+        403,
+        'forbidden',
+        `role ${entry.principal.role} may not do this; it needs one of: admin, ${roles.join(', ')}`,
+      );
+    }
+    await rateLimit?.(entry.principal);
+  });
+}

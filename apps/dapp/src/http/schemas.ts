@@ -1,0 +1,174 @@
+import { Type } from 'typebox';
+import { ASSET_STATUSES, ASSET_TYPES } from '../domain/assets.ts';
+import { KYC_STATUSES } from '../domain/investors.ts';
+import { ROLES } from '../store/api-keys.ts';
+
+// JSON schemas for every route: Fastify validates with them (unknown fields rejected, no type coercion) and
+// @fastify/swagger turns them into /openapi.json. Domain rules that schemas cannot express live in domain/.
+
+export const Amount = Type.String({
+  pattern: '^[0-9]{1,78}$',
+  description: 'Base units as a decimal integer string (arbitrary precision, never a float).',
+  examples: ['1000000'],
+});
+export const Uuid = Type.String({ format: 'uuid' });
+export const Country = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 code.' });
+export const Timestamp = Type.String({ format: 'date-time' });
+
+export const ErrorResponse = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String() }),
+});
+
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((code) => [code, { ...ErrorResponse, description: 'Error' }]));
+
+export const commonErrors = errors(400, 401, 403, 404, 503);
+
+export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+
+export const PageQuery = Type.Object(
+  {
+    limit: Type.Optional(
+      Type.String({ pattern: '^(?:[1-9]|[1-9][0-9]|1[0-9]{2}|200)$', description: '1-200, default 50' }),
+    ),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export function pageLimit(query: { limit?: string }): number {
+  return query.limit === undefined ? 50 : Number(query.limit);
+}
+
+const pageOf = (item: Parameters<typeof Type.Array>[0]) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export const AssetCreate = Type.Object(
+  {
+    symbol: Type.String({ pattern: '^[A-Z0-9][A-Z0-9.-]{0,15}$', description: 'Unique ticker, upper case.' }),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    type: Type.Enum([...ASSET_TYPES]),
+    decimals: Type.Integer({ minimum: 0, maximum: 18 }),
+    maxSupply: Type.Optional(Amount),
+    allowedCountries: Type.Optional(Type.Array(Country, { minItems: 1, maxItems: 250 })),
+    faceValue: Type.Optional(Amount),
+    maturityDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+  },
+  { additionalProperties: false },
+);
+
+export const AssetView = Type.Object({
+  id: Uuid,
+  symbol: Type.String(),
+  name: Type.String(),
+  type: Type.String(),
+  decimals: Type.Integer(),
+  maxSupply: Type.Union([Amount, Type.Null()]),
+  totalSupply: Amount,
+  allowedCountries: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  faceValue: Type.Optional(Amount),
+  maturityDate: Type.Optional(Type.String()),
+  status: Type.Enum([...ASSET_STATUSES]),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export const AssetPage = pageOf(AssetView);
+
+export const StatusChange = Type.Object(
+  { status: Type.Enum([...ASSET_STATUSES]) },
+  { additionalProperties: false },
+);
+
+export const InvestorCreate = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    country: Country,
+    kycStatus: Type.Enum([...KYC_STATUSES]),
+  },
+  { additionalProperties: false },
+);
+export const InvestorPatch = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    country: Type.Optional(Country),
+    kycStatus: Type.Optional(Type.Enum([...KYC_STATUSES])),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const InvestorView = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  country: Type.String(),
+  kycStatus: Type.String(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export const InvestorPage = pageOf(InvestorView);
+
+export const MintBody = Type.Object({ to: Uuid, amount: Amount }, { additionalProperties: false });
+export const TransferBody = Type.Object(
+  { from: Uuid, to: Uuid, amount: Amount },
+  { additionalProperties: false },
+);
+export const BurnBody = Type.Object({ from: Uuid, amount: Amount }, { additionalProperties: false });
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7e]+$',
+      description:
+        'Required. Retrying with the same key and body returns the first result; a different body is 422.',
+    }),
+  ),
+});
+
+export const JournalEntryView = Type.Object({
+  id: Uuid,
+  assetId: Uuid,
+  kind: Type.String(),
+  from: Type.Union([Uuid, Type.Null()]),
+  to: Type.Union([Uuid, Type.Null()]),
+  amount: Amount,
+  totalSupply: Amount,
+  createdAt: Timestamp,
+});
+export const JournalPage = pageOf(JournalEntryView);
+
+export const HoldersView = Type.Object({
+  assetId: Uuid,
+  totalSupply: Amount,
+  holders: Type.Array(Type.Object({ investorId: Uuid, balance: Amount })),
+});
+
+export const DocumentView = Type.Object({
+  id: Uuid,
+  assetId: Uuid,
+  name: Type.String(),
+  contentType: Type.String(),
+  size: Type.Integer(),
+  sha256: Type.String(),
+  createdBy: Uuid,
+  createdAt: Timestamp,
+});
+export const DocumentParams = Type.Object({ id: Uuid, docId: Uuid }, { additionalProperties: false });
+export const DocumentQuery = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 255 }) },
+  { additionalProperties: false },
+);
+
+export const ApiKeyCreate = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    role: Type.Enum([...ROLES]),
+  },
+  { additionalProperties: false },
+);
+export const ApiKeyCreated = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  role: Type.String(),
+  key: Type.String({ description: 'Shown once; only its hash is stored.' }),
+  createdAt: Timestamp,
+});

@@ -1,0 +1,107 @@
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { migrate } from './adapters/postgres/migrate.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { buildApp, loggerOptions } from './http/app.ts';
+import { createRuntime } from './runtime.ts';
+
+const USAGE = 'usage: dapp [serve|migrate]';
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`dapp: ${message}\n`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const command = process.argv[2] ?? 'serve';
+  if (command === '--help' || command === '-h') {
+    process.stdout.write(
+      `${USAGE}\n  serve    run the HTTP service (default)\n  migrate  apply database migrations and exit\n`,
+    );
+    return;
+  }
+  if (command !== 'serve' && command !== 'migrate') fail(`unknown command "${command}"; ${USAGE}`, 2);
+
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError)
+      fail(error.problems.map((p) => `invalid configuration: ${p}`).join('\ndapp: '), 2);
+    throw error;
+  }
+  const log = pino(loggerOptions(config.logLevel));
+
+  if (command === 'migrate') {
+    // Runs as a Kubernetes Job / Helm hook: the same advisory-locked code path as start-up migrations.
+    const runtime = await createRuntime({ ...config, migrateOnStart: false }, log);
+    try {
+      const result = await migrate(runtime.db.pool);
+      log.info({ applied: result.applied, alreadyApplied: result.alreadyApplied }, 'migrations complete');
+    } finally {
+      await runtime.close();
+    }
+    return;
+  }
+
+  const runtime = await createRuntime(config, log);
+  const app = await buildApp(runtime, log);
+
+  let closing = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    const { drainDelayMs, timeoutMs } = config.shutdown;
+    log.info({ signal, drainDelayMs, timeoutMs }, 'shutting down: readiness now reports 503');
+    runtime.health.beginShutdown();
+    const force = setTimeout(() => {
+      log.error({ timeoutMs }, 'in-flight requests did not finish within SHUTDOWN_TIMEOUT_MS; exiting');
+      process.exit(1);
+    }, drainDelayMs + timeoutMs);
+    force.unref();
+    // Keep serving while load balancers and endpoint controllers notice the 503 and stop sending traffic.
+    await sleep(drainDelayMs);
+    await app.close(); // stops accepting, waits for in-flight requests
+    await runtime.close();
+    log.info('shutdown complete');
+    process.exit(0);
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await runtime.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      fail(`port ${config.port} is already in use; set PORT to another port`);
+    }
+    throw error;
+  }
+  runtime.health.readiness().catch(() => undefined);
+
+  if (runtime.embedded) {
+    const url = `http://localhost:${config.port}`;
+    const lines = [
+      '',
+      `DALP is running on embedded defaults at ${url}`,
+      `  data directory: ${resolve(config.dataDir)}`,
+      `  API:            ${url}/api/v1   (OpenAPI: ${url}/openapi.json)`,
+    ];
+    if (runtime.adminKey?.generated) {
+      lines.push(
+        `  admin API key:  ${runtime.adminKey.key}   (shown once; kept in ${runtime.adminKey.path})`,
+      );
+    } else if (runtime.adminKey) {
+      lines.push(`  admin API key:  in ${runtime.adminKey.path}`);
+    }
+    lines.push(`  try:            curl -H "Authorization: Bearer <admin key>" ${url}/api/v1/assets`, '');
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+}
+
+main().catch((error: unknown) => {
+  // Start-up failures (database unreachable, bad TLS file) end here: one clear line, non-zero exit.
+  fail(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
+});

@@ -1,0 +1,81 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { PoolStats } from './adapters/postgres/database.ts';
+
+export type Dependency = 'database' | 'cache' | 'object_store';
+
+/** All Prometheus metrics of one service instance (names are the contract in docs/configuration.md). */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route template and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly ledgerOperations = new Counter({
+    name: 'dalp_ledger_operations_total',
+    help: 'Ledger writes by kind and outcome (applied, replayed, rejected, failed).',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dependencyUp = new Gauge({
+    name: 'dalp_dependency_up',
+    help: '1 when the dependency answered its last use or probe, 0 when it failed.',
+    labelNames: ['dependency'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dbConnectionErrors = new Counter({
+    name: 'dalp_db_connection_errors_total',
+    help: 'Connection-level database failures (outage, failover, restart).',
+    registers: [this.registry],
+  });
+
+  readonly cacheErrors = new Counter({
+    name: 'dalp_cache_errors_total',
+    help: 'Cache operations that failed and fell back to PostgreSQL.',
+    registers: [this.registry],
+  });
+
+  readonly objectStoreErrors = new Counter({
+    name: 'dalp_object_store_errors_total',
+    help: 'Object storage operations that failed.',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+
+  readonly ready = new Gauge({
+    name: 'dalp_ready',
+    help: '1 when the instance reports ready on /readyz.',
+    registers: [this.registry],
+  });
+
+  private poolStats: () => PoolStats | undefined = () => undefined;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    const metrics = this;
+    new Gauge({
+      name: 'dalp_db_pool_connections',
+      help: 'Database pool connections by state.',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      // Read at scrape time, so the pool gauges are never stale.
+      collect() {
+        const s = metrics.poolStats();
+        if (!s) return;
+        this.set({ state: 'in_use' }, s.total - s.idle);
+        this.set({ state: 'idle' }, s.idle);
+        this.set({ state: 'waiting' }, s.waiting);
+      },
+    });
+  }
+
+  trackPool(stats: () => PoolStats | undefined): void {
+    this.poolStats = stats;
+  }
+}

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import type { Cache } from './ports/cache.ts';
+
+/**
+ * Read-through caching with versioned keys, shared by all replicas through the cache.
+ *
+ * Each cached entity has a version key; values live under `val:<entity>:<version>`. A write bumps the
+ * version (a fresh random value) after its transaction commits, so every replica's next read misses and goes
+ * to PostgreSQL. A reader that loaded the old row just before the write can only store it under the old
+ * version, which nobody reads any more: no stale value survives a completed invalidation. Version keys live
+ * twice as long as values, so an expired version can only expose values that have expired too.
+ *
+ * Bound (documented in docs/caching.md): a read that starts after the writer's invalidation reached the
+ * cache is fresh. If the cache is unreachable from the writer at that moment, the invalidation is retried
+ * before this replica uses the cache again, and other replicas see the new value at the latest when the
+ * cached value expires (CACHE_TTL_SECONDS).
+ */
+export class ReadCache {
+  private readonly pending = new Set<string>();
+
+  constructor(
+    private readonly cache: Cache,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  private async flushPending(): Promise<boolean> {
+    for (const key of this.pending) {
+      if (!(await this.cache.set(`ver:${key}`, randomUUID(), this.ttlSeconds * 2))) return false;
+      this.pending.delete(key);
+    }
+    return true;
+  }
+
+  async read<T>(entity: string, id: string, load: () => Promise<T>): Promise<T> {
+    const key = `${entity}:${id}`;
+    // A failing cache cannot tell a miss from an error; PostgreSQL is the safe answer then.
+    if (this.cache.state() !== 'up') return load();
+    if (this.pending.size > 0 && !(await this.flushPending())) return load();
+    const version = (await this.cache.get(`ver:${key}`)) ?? '0';
+    const hit = await this.cache.get(`val:${key}:${version}`);
+    if (hit !== undefined) return JSON.parse(hit) as T;
+    const value = await load();
+    await this.cache.set(`val:${key}:${version}`, JSON.stringify(value), this.ttlSeconds);
+    return value;
+  }
+
+  async invalidate(entity: string, ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.pending.add(`${entity}:${id}`);
+    await this.flushPending();
+  }
+}

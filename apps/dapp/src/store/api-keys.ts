@@ -1,0 +1,65 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import type { Database } from '../adapters/postgres/database.ts';
+import { type Actor, recordAudit } from './audit.ts';
+
+export const ROLES = ['admin', 'issuer', 'compliance', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Principal {
+  id: string;
+  name: string;
+  role: Role;
+}
+
+/** Fixed id of the key that DALP_BOOTSTRAP_ADMIN_KEY (or the generated embedded key) maps to. */
+export const BOOTSTRAP_KEY_ID = '00000000-0000-7000-8000-000000000001';
+
+// Keys are 32 random bytes, so a single SHA-256 is enough to make the stored hash useless to an attacker;
+// a slow password hash would only add latency to every request.
+export function hashKey(key: string): Buffer {
+  return createHash('sha256').update(key).digest();
+}
+
+export function generateKey(): string {
+  return `dalp_${randomBytes(32).toString('base64url')}`;
+}
+
+export class ApiKeyStore {
+  constructor(private readonly db: Database) {}
+
+  async findByKey(key: string): Promise<Principal | undefined> {
+    const { rows } = await this.db.query<Principal>(
+      'SELECT id, name, role FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
+      [hashKey(key)],
+    );
+    return rows[0];
+  }
+
+  /** Creates a key and returns its secret; only the hash is stored, so it is shown this once. */
+  async create(
+    name: string,
+    role: Role,
+    actor: Actor,
+  ): Promise<Principal & { key: string; createdAt: string }> {
+    const key = generateKey();
+    const id = uuidv7();
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ created_at: Date }>(
+        'INSERT INTO api_keys (id, name, role, key_hash, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING created_at',
+        [id, name, role, hashKey(key), actor.principalId],
+      );
+      await recordAudit(tx, actor, 'api_key.create', { type: 'api_key', id }, { name, role });
+      return { id, name, role, key, createdAt: rows[0]!.created_at.toISOString() };
+    });
+  }
+
+  /** Installs (or rotates) the bootstrap admin key. */
+  async ensureBootstrap(key: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO api_keys (id, name, role, key_hash) VALUES ($1, 'bootstrap-admin', 'admin', $2)
+       ON CONFLICT (id) DO UPDATE SET key_hash = EXCLUDED.key_hash, revoked_at = NULL`,
+      [BOOTSTRAP_KEY_ID, hashKey(key)],
+    );
+  }
+}

@@ -1,0 +1,114 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { Database, Queryable } from '../adapters/postgres/database.ts';
+import { type Asset, type AssetStatus, assertTransition, type NewAsset } from '../domain/assets.ts';
+import { DomainError, notFound } from '../domain/errors.ts';
+import { type Actor, recordAudit } from './audit.ts';
+import { CURSOR_UUID, decodeCursor, type Page, page } from './pagination.ts';
+
+interface AssetRow {
+  id: string;
+  symbol: string;
+  name: string;
+  type: Asset['type'];
+  decimals: number;
+  max_supply: string | null;
+  total_supply: string;
+  allowed_countries: string[] | null;
+  details: Asset['details'];
+  status: AssetStatus;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export function assetFromRow(row: AssetRow): Asset {
+  return {
+    id: row.id,
+    symbol: row.symbol,
+    name: row.name,
+    type: row.type,
+    decimals: row.decimals,
+    maxSupply: row.max_supply === null ? null : BigInt(row.max_supply),
+    totalSupply: BigInt(row.total_supply),
+    allowedCountries: row.allowed_countries,
+    details: row.details,
+    status: row.status,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export async function lockAsset(db: Queryable, id: string, mode: 'SHARE' | 'UPDATE'): Promise<Asset> {
+  const { rows } = await db.query<AssetRow>(`SELECT * FROM assets WHERE id = $1 FOR ${mode}`, [id]);
+  if (!rows[0]) throw notFound('asset', id);
+  return assetFromRow(rows[0]);
+}
+
+export class AssetStore {
+  constructor(private readonly db: Database) {}
+
+  async create(input: NewAsset, actor: Actor): Promise<Asset> {
+    return this.db.transaction(async (tx) => {
+      const id = uuidv7();
+      const inserted = await tx.query<AssetRow>(
+        `INSERT INTO assets (id, symbol, name, type, decimals, max_supply, allowed_countries, details)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (symbol) DO NOTHING RETURNING *`,
+        [
+          id,
+          input.symbol,
+          input.name,
+          input.type,
+          input.decimals,
+          input.maxSupply?.toString() ?? null,
+          input.allowedCountries,
+          JSON.stringify(input.details),
+        ],
+      );
+      if (!inserted.rows[0]) {
+        throw new DomainError(
+          'conflict',
+          'symbol_taken',
+          `an asset with symbol ${input.symbol} already exists`,
+        );
+      }
+      await recordAudit(tx, actor, 'asset.create', { type: 'asset', id }, { symbol: input.symbol });
+      return assetFromRow(inserted.rows[0]);
+    });
+  }
+
+  async get(id: string): Promise<Asset> {
+    const { rows } = await this.db.query<AssetRow>('SELECT * FROM assets WHERE id = $1', [id]);
+    if (!rows[0]) throw notFound('asset', id);
+    return assetFromRow(rows[0]);
+  }
+
+  async list(limit: number, cursor?: string): Promise<Page<Asset>> {
+    const after = decodeCursor(cursor, [CURSOR_UUID]);
+    const { rows } = await this.db.query<AssetRow>(
+      after
+        ? 'SELECT * FROM assets WHERE id > $2::uuid ORDER BY id LIMIT $1'
+        : 'SELECT * FROM assets ORDER BY id LIMIT $1',
+      after ? [limit + 1, ...after] : [limit + 1],
+    );
+    return page(rows.map(assetFromRow), limit, (a) => [a.id]);
+  }
+
+  async setStatus(id: string, status: AssetStatus, actor: Actor): Promise<Asset> {
+    return this.db.transaction(async (tx) => {
+      const current = await lockAsset(tx, id, 'UPDATE');
+      assertTransition(current.status, status);
+      const { rows } = await tx.query<AssetRow>(
+        'UPDATE assets SET status = $2, updated_at = now() WHERE id = $1 RETURNING *',
+        [id, status],
+      );
+      await recordAudit(
+        tx,
+        actor,
+        'asset.status',
+        { type: 'asset', id },
+        { from: current.status, to: status },
+      );
+      return assetFromRow(rows[0]!);
+    });
+  }
+}

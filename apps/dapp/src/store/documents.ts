@@ -1,0 +1,119 @@
+import type { Database } from '../adapters/postgres/database.ts';
+import { notFound } from '../domain/errors.ts';
+import { type Actor, recordAudit } from './audit.ts';
+
+export interface DocumentMeta {
+  id: string;
+  assetId: string;
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+interface DocumentRow {
+  id: string;
+  asset_id: string;
+  name: string;
+  content_type: string;
+  size: string;
+  sha256: string;
+  object_key: string;
+  created_by: string;
+  created_at: Date;
+}
+
+function metaFromRow(row: DocumentRow): DocumentMeta & { objectKey: string } {
+  return {
+    id: row.id,
+    assetId: row.asset_id,
+    name: row.name,
+    contentType: row.content_type,
+    size: Number(row.size),
+    sha256: row.sha256,
+    createdBy: row.created_by,
+    createdAt: row.created_at.toISOString(),
+    objectKey: row.object_key,
+  };
+}
+
+export function publicMeta({
+  objectKey: _objectKey,
+  ...meta
+}: DocumentMeta & { objectKey: string }): DocumentMeta {
+  return meta;
+}
+
+export class DocumentStore {
+  constructor(private readonly db: Database) {}
+
+  async assertAssetExists(assetId: string): Promise<void> {
+    const { rowCount } = await this.db.query('SELECT 1 FROM assets WHERE id = $1', [assetId]);
+    if (rowCount === 0) throw notFound('asset', assetId);
+  }
+
+  /** Records metadata for bytes that are already stored under `objectKey`. */
+  async insert(meta: Omit<DocumentMeta, 'createdAt' | 'createdBy'> & { objectKey: string }, actor: Actor) {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<DocumentRow>(
+        `INSERT INTO documents (id, asset_id, name, content_type, size, sha256, object_key, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+        [
+          meta.id,
+          meta.assetId,
+          meta.name,
+          meta.contentType,
+          meta.size,
+          meta.sha256,
+          meta.objectKey,
+          actor.principalId,
+        ],
+      );
+      await recordAudit(
+        tx,
+        actor,
+        'document.create',
+        { type: 'document', id: meta.id },
+        {
+          assetId: meta.assetId,
+          size: meta.size,
+          sha256: meta.sha256,
+        },
+      );
+      return metaFromRow(rows[0]!);
+    });
+  }
+
+  async list(assetId: string): Promise<DocumentMeta[]> {
+    await this.assertAssetExists(assetId);
+    const { rows } = await this.db.query<DocumentRow>(
+      'SELECT * FROM documents WHERE asset_id = $1 ORDER BY created_at DESC, id',
+      [assetId],
+    );
+    return rows.map((r) => publicMeta(metaFromRow(r)));
+  }
+
+  async get(assetId: string, id: string) {
+    const { rows } = await this.db.query<DocumentRow>(
+      'SELECT * FROM documents WHERE asset_id = $1 AND id = $2',
+      [assetId, id],
+    );
+    if (!rows[0]) throw notFound('document', id);
+    return metaFromRow(rows[0]);
+  }
+
+  /** Removes the metadata row first, so no row ever points at bytes that are gone. Returns the object key. */
+  async delete(assetId: string, id: string, actor: Actor): Promise<string> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<DocumentRow>(
+        'DELETE FROM documents WHERE asset_id = $1 AND id = $2 RETURNING *',
+        [assetId, id],
+      );
+      if (!rows[0]) throw notFound('document', id);
+      await recordAudit(tx, actor, 'document.delete', { type: 'document', id }, { assetId });
+      return rows[0].object_key;
+    });
+  }
+}

@@ -1,0 +1,95 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { Database, Queryable } from '../adapters/postgres/database.ts';
+import { notFound } from '../domain/errors.ts';
+import { assertCountry, type Investor, type KycStatus } from '../domain/investors.ts';
+import { type Actor, recordAudit } from './audit.ts';
+import { CURSOR_UUID, decodeCursor, type Page, page } from './pagination.ts';
+
+interface InvestorRow {
+  id: string;
+  name: string;
+  country: string;
+  kyc_status: KycStatus;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function investorFromRow(row: InvestorRow): Investor {
+  return {
+    id: row.id,
+    name: row.name,
+    country: row.country,
+    kycStatus: row.kyc_status,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export async function loadInvestors(db: Queryable, ids: string[]): Promise<Map<string, Investor>> {
+  const { rows } = await db.query<InvestorRow>('SELECT * FROM investors WHERE id = ANY($1::uuid[])', [ids]);
+  return new Map(rows.map((r) => [r.id, investorFromRow(r)]));
+}
+
+export interface InvestorPatch {
+  name?: string;
+  country?: string;
+  kycStatus?: KycStatus;
+}
+
+export class InvestorStore {
+  constructor(private readonly db: Database) {}
+
+  async create(
+    input: { name: string; country: string; kycStatus: KycStatus },
+    actor: Actor,
+  ): Promise<Investor> {
+    assertCountry(input.country);
+    return this.db.transaction(async (tx) => {
+      const id = uuidv7();
+      const { rows } = await tx.query<InvestorRow>(
+        'INSERT INTO investors (id, name, country, kyc_status) VALUES ($1, $2, $3, $4) RETURNING *',
+        [id, input.name, input.country, input.kycStatus],
+      );
+      await recordAudit(
+        tx,
+        actor,
+        'investor.create',
+        { type: 'investor', id },
+        { kycStatus: input.kycStatus },
+      );
+      return investorFromRow(rows[0]!);
+    });
+  }
+
+  async get(id: string): Promise<Investor> {
+    const { rows } = await this.db.query<InvestorRow>('SELECT * FROM investors WHERE id = $1', [id]);
+    if (!rows[0]) throw notFound('investor', id);
+    return investorFromRow(rows[0]);
+  }
+
+  async list(limit: number, cursor?: string): Promise<Page<Investor>> {
+    const after = decodeCursor(cursor, [CURSOR_UUID]);
+    const { rows } = await this.db.query<InvestorRow>(
+      after
+        ? 'SELECT * FROM investors WHERE id > $2::uuid ORDER BY id LIMIT $1'
+        : 'SELECT * FROM investors ORDER BY id LIMIT $1',
+      after ? [limit + 1, ...after] : [limit + 1],
+    );
+    return page(rows.map(investorFromRow), limit, (i) => [i.id]);
+  }
+
+  async update(id: string, patch: InvestorPatch, actor: Actor): Promise<Investor> {
+    if (patch.country !== undefined) assertCountry(patch.country);
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<InvestorRow>(
+        `UPDATE investors SET name = COALESCE($2, name), country = COALESCE($3, country),
+           kyc_status = COALESCE($4, kyc_status), updated_at = now()
+         WHERE id = $1 RETURNING *`,
+        [id, patch.name ?? null, patch.country ?? null, patch.kycStatus ?? null],
+      );
+      if (!rows[0]) throw notFound('investor', id);
+      await recordAudit(tx, actor, 'investor.update', { type: 'investor', id }, { ...patch });
+      return investorFromRow(rows[0]);
+    });
+  }
+}

@@ -1,0 +1,40 @@
+import { DomainError } from '../domain/errors.ts';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+// Ids are UUIDv7 (time-ordered), so ordering by id is creation order and keyset pagination is exact.
+// Cursors are opaque to clients (base64url JSON of the last row's sort key), so the sort key can change
+// without breaking them, and keyset pagination stays fast on large tables.
+export function encodeCursor(key: unknown[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+export const CURSOR_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const CURSOR_SEQ = /^\d{1,18}$/;
+
+/** Decodes a cursor whose parts must match `shape` (checked, so a forged cursor is a 400, not a SQL error). */
+export function decodeCursor(cursor: string | undefined, shape: readonly RegExp[]): string[] | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(key) &&
+      key.length === shape.length &&
+      key.every((k, i) => typeof k === 'string' && shape[i]!.test(k))
+    ) {
+      return key as string[];
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new DomainError('invalid', 'invalid_cursor', 'cursor is not one this API returned');
+}
+
+export function page<T>(rows: T[], limit: number, keyOf: (row: T) => unknown[]): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
+}

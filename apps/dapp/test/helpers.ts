@@ -1,0 +1,216 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, type PostgresServer, startPostgres } from '@dalp/lab';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { pino } from 'pino';
+import { loadConfig } from '../src/config.ts';
+import { buildApp } from '../src/http/app.ts';
+import { createRuntime, type Runtime, type RuntimeOverrides } from '../src/runtime.ts';
+
+export const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** A tiny JSON client for the API under test. */
+export class Client {
+  constructor(
+    readonly baseUrl: string,
+    readonly key?: string,
+  ) {}
+
+  as(key: string | undefined): Client {
+    return new Client(this.baseUrl, key);
+  }
+
+  async request<T = any>(
+    method: string,
+    path: string,
+    options: { json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {},
+  ): Promise<Reply<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (this.key) headers.authorization = `Bearer ${this.key}`;
+    let body = options.body;
+    if (options.json !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = typeof options.json === 'string' ? options.json : JSON.stringify(options.json);
+    }
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    const text = await response.text();
+    let parsed: unknown = text;
+    if (response.headers.get('content-type')?.includes('application/json') && text) parsed = JSON.parse(text);
+    return { status: response.status, headers: response.headers, body: parsed as T };
+  }
+
+  get<T = any>(path: string, headers?: Record<string, string>) {
+    return this.request<T>('GET', path, { headers });
+  }
+  post<T = any>(path: string, json?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('POST', path, { json: json ?? {}, headers });
+  }
+  patch<T = any>(path: string, json: unknown) {
+    return this.request<T>('PATCH', path, { json });
+  }
+}
+
+export function tempDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), `dalp-${prefix}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A PostgreSQL server for one test file, and a fresh database per service started on it. */
+export class TestDatabase {
+  private constructor(readonly server: PostgresServer) {}
+
+  static async start(): Promise<TestDatabase> {
+    return new TestDatabase(await startPostgres({ password: randomBytes(12).toString('hex') }));
+  }
+
+  async createDatabase(): Promise<string> {
+    const name = `dalp_${randomBytes(6).toString('hex')}`;
+    await this.server.query(`CREATE DATABASE ${name}`);
+    return this.server.url({ database: name });
+  }
+
+  async destroy(): Promise<void> {
+    await this.server.destroy();
+  }
+}
+
+export interface TestService {
+  runtime: Runtime;
+  app: FastifyInstance;
+  url: string;
+  adminKey: string;
+  admin: Client;
+  anonymous: Client;
+  /** Direct SQL on the service's database, for assertions the API does not expose. */
+  sql<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<R[]>;
+  close(): Promise<void>;
+}
+
+/** Starts the service in this process against `databaseUrl`, on a free port. */
+export async function startService(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  overrides: RuntimeOverrides = {},
+): Promise<TestService> {
+  const data = tempDir('svc');
+  const adminKey = `test-admin-${randomBytes(16).toString('hex')}`;
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    DALP_DATA_DIR: data.path,
+    DALP_BOOTSTRAP_ADMIN_KEY: adminKey,
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    ...env,
+  });
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const runtime = await createRuntime(config, log, overrides);
+  const app = await buildApp(runtime, log);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  return {
+    runtime,
+    app,
+    url,
+    adminKey,
+    admin: new Client(url, adminKey),
+    anonymous: new Client(url),
+    sql: async (text, values) => (await pool.query(text, values)).rows,
+    close: async () => {
+      await app.close();
+      await runtime.close();
+      await pool.end();
+      data.remove();
+    },
+  };
+}
+
+/** Creates an active asset and verified investors, the usual starting point of a ledger test. */
+export async function seedLedger(
+  client: Client,
+  options: { investors?: number; country?: string; asset?: Record<string, unknown> } = {},
+) {
+  const symbol = `T${randomBytes(4).toString('hex').toUpperCase()}`;
+  const asset = await client.post('/api/v1/assets', {
+    symbol,
+    name: `Test ${symbol}`,
+    type: 'equity',
+    decimals: 0,
+    ...options.asset,
+  });
+  if (asset.status !== 201) throw new Error(`seed asset failed: ${JSON.stringify(asset.body)}`);
+  const activated = await client.post(`/api/v1/assets/${asset.body.id}/status`, { status: 'active' });
+  if (activated.status !== 200) throw new Error(`activate failed: ${JSON.stringify(activated.body)}`);
+  const investors: string[] = [];
+  for (let i = 0; i < (options.investors ?? 2); i++) {
+    const inv = await client.post('/api/v1/investors', {
+      name: `Investor ${i}`,
+      country: options.country ?? 'BE',
+      kycStatus: 'verified',
+    });
+    investors.push(inv.body.id);
+  }
+  return { assetId: asset.body.id as string, symbol, investors };
+}
+
+let keyCounter = 0;
+export function idempotencyKey(): string {
+  keyCounter += 1;
+  return `key-${process.pid}-${Date.now()}-${keyCounter}-${randomBytes(4).toString('hex')}`;
+}
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  output(): string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+/** Starts `dapp` as a real child process (for start-up, restart and signal tests). */
+export async function spawnService(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<ServiceProcess> {
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, port, url: `http://127.0.0.1:${port}`, output: () => output, exited };
+}
+
+export async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
