@@ -62,11 +62,18 @@ export async function withRedisClient<T>(
     enableOfflineQueue: false,
     ...options,
   });
-  client.on('error', () => {
-    // Surfaced through the rejected command; an unhandled 'error' event would crash the process.
+  // ioredis rejects connect() with a bare "Connection is closed" and reports the cause (ECONNREFUSED,
+  // a certificate error) only as an 'error' event; keep it for the rejection.
+  let cause: Error | undefined;
+  client.on('error', (error: Error) => {
+    cause = error;
   });
   try {
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (error) {
+      throw cause ?? error;
+    }
     return await use(client);
   } finally {
     client.disconnect();
