@@ -1,7 +1,7 @@
 import type { CheckContext } from '../context.ts';
 import type { Workload } from '../model/workload.ts';
 import type { Row, Rule, RuleResult } from '../types.ts';
-import { fail } from './helpers.ts';
+import { fail, pass } from './helpers.ts';
 
 export const COMPONENT_LABEL = 'dalp.io/component';
 
@@ -47,12 +47,12 @@ export function bundledRule(id: string, row: Row, service: DataService, name: st
             w.kind === 'Pod' ||
             w.kind === 'ReplicaSet',
         )
-        .filter((w) => isBundled(w, service))
-        .map((w) =>
-          ctx.profile === 'production'
+        .map((w) => {
+          if (!isBundled(w, service)) return pass(w.ref);
+          return ctx.profile === 'production'
             ? fail(w.ref, `bundled ${name} in the production profile`)
-            : fail(w.ref, `bundled ${name} (accepted in the ${ctx.profile} profile)`, { severity: 'info' }),
-        );
+            : fail(w.ref, `bundled ${name} (accepted in the ${ctx.profile} profile)`, { severity: 'info' });
+        });
     },
   };
 }

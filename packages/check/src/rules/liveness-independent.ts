@@ -5,6 +5,9 @@ import { serving, servingContainers } from './probes.ts';
 /** Paths that by convention report dependency health, not process health. */
 const DEPENDENCY_PATH = /(ready|readiness|deps|dependenc|health\/(db|database|all)|status\/full)/i;
 
+/** A client pointed at the container itself checks the process, not a dependency. */
+const LOCAL_HOST = /^(localhost|127\.0\.0\.1|::1|\$\(hostname\)|\$HOSTNAME)$/;
+
 // biome-ignore lint/suspicious/noExplicitAny: probes are untyped input.
 function describe(probe: any): string | undefined {
   if (probe?.httpGet) return `${probe.httpGet.path ?? '/'}@${probe.httpGet.port ?? ''}`;
@@ -24,12 +27,10 @@ export const rule: Rule = {
       for (const c of servingContainers(w)) {
         const live = c?.livenessProbe;
         if (!live?.httpGet) {
-          const command: string[] = live?.exec?.command ?? [];
-          if (
-            /pg_isready|redis-cli|psql|mysqladmin/.test(command.join(' ')) &&
-            /\s-h\s|--host/.test(command.join(' '))
-          ) {
-            problems.push(`${c.name}: liveness exec command reaches another host (${command.join(' ')})`);
+          const command = (live?.exec?.command ?? []).join(' ');
+          const host = /(?:\s-h\s*|--host[=\s])["']?([^\s"']+)/.exec(command)?.[1];
+          if (/pg_isready|redis-cli|psql|mysqladmin/.test(command) && host && !LOCAL_HOST.test(host)) {
+            problems.push(`${c.name}: liveness exec command checks another host (${host})`);
           }
           continue;
         }

@@ -1,5 +1,6 @@
+import { isReplicated } from '../model/workload.ts';
 import type { Rule } from '../types.ts';
-import { fail } from './helpers.ts';
+import { fail, pass } from './helpers.ts';
 
 export const rule: Rule = {
   id: 'singleton-dependencies',
@@ -10,14 +11,16 @@ export const rule: Rule = {
   fix: 'Keep the dalp.io/singleton-reason annotation current; in production replace bundled singletons with managed services.',
   check(ctx) {
     return ctx.workloads
-      .filter((w) => w.singleton)
+      .filter((w) => isReplicated(w) || w.singleton)
       .map((w) =>
-        w.singletonReason
-          ? fail(w.ref, `singleton dependency: ${w.singletonReason}`)
-          : fail(w.ref, 'marked as a singleton without a dalp.io/singleton-reason annotation', {
-              severity: 'warning',
-              fix: 'Add dalp.io/singleton-reason explaining why one replica is acceptable and what a loss costs.',
-            }),
+        !w.singleton
+          ? pass(w.ref)
+          : w.singletonReason
+            ? fail(w.ref, `singleton dependency: ${w.singletonReason}`)
+            : fail(w.ref, 'marked as a singleton without a dalp.io/singleton-reason annotation', {
+                severity: 'warning',
+                fix: 'Add dalp.io/singleton-reason explaining why one replica is acceptable and what a loss costs.',
+              }),
       );
   },
 };

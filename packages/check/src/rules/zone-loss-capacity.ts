@@ -28,7 +28,7 @@ export const rule: Rule = {
       return fail(
         ref,
         `losing zone ${loss.zone}: ${loss.unplaced.length} of ${plural(loss.lostPods, 'pod')} cannot be rescheduled ` +
-          `(${why}); short by ${formatCpu(loss.shortfall.cpu)} and ${formatMemory(loss.shortfall.memory)} ` +
+          `(${why}); they need ${formatCpu(loss.shortfall.cpu)} and ${formatMemory(loss.shortfall.memory)} more room ` +
           `(surviving nodes have ${formatCpu(loss.survivingFree.cpu)} and ${formatMemory(loss.survivingFree.memory)} free); ` +
           `e.g. ${examples}`,
       );

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { RULES } from '../src/rules/index.ts';
+import { ROWS } from '../src/types.ts';
+import { checkFiles, checkFixture, FIXTURES, fixtureMeta, ruleFixtureDir } from './helpers.ts';
+
+describe('rule modules', () => {
+  test('every rule declares id, rows, severity, why and fix, with unique ids', () => {
+    const ids = new Set<string>();
+    for (const rule of RULES) {
+      assert.match(rule.id, /^[a-z0-9-]+$/);
+      assert.ok(!ids.has(rule.id), `duplicate id ${rule.id}`);
+      ids.add(rule.id);
+      assert.ok(rule.rows.length > 0 && rule.rows.every((r) => ROWS.includes(r)), `${rule.id} rows`);
+      assert.ok(rule.why.length > 40 && rule.fix.length > 20 && rule.title.length > 10, `${rule.id} texts`);
+    }
+  });
+
+  test('every rule has a failing and a passing fixture', () => {
+    const dirs = new Set(readdirSync(join(FIXTURES, 'rules')));
+    for (const rule of RULES) {
+      assert.ok(dirs.has(rule.id), `no fixtures for ${rule.id}`);
+      const dir = ruleFixtureDir(rule.id);
+      for (const which of ['pass', 'fail']) {
+        assert.ok(
+          existsSync(join(dir, `${which}.yaml`)) || existsSync(join(dir, `${which}.json`)),
+          `${rule.id}: no ${which} fixture`,
+        );
+      }
+    }
+  });
+});
+
+describe('rule fixtures', () => {
+  for (const rule of RULES) {
+    test(`${rule.id}: the failing fixture raises it, the passing one does not`, () => {
+      const expected = fixtureMeta(rule.id).failSeverity ?? rule.severity;
+      const failing = checkFixture(rule.id, 'fail').findings.filter((f) => f.rule === rule.id);
+      assert.ok(failing.length > 0, `${rule.id} raised nothing on its failing fixture`);
+      assert.ok(
+        failing.some((f) => f.severity === expected),
+        `${rule.id}: expected a ${expected}, got ${failing.map((f) => f.severity).join(',')}`,
+      );
+      for (const f of failing)
+        assert.ok(rule.rows.includes(f.row), `${rule.id} finding in foreign row ${f.row}`);
+      const passing = checkFixture(rule.id, 'pass');
+      const raised = passing.findings.filter((f) => f.rule === rule.id && f.severity !== 'info');
+      assert.deepEqual(raised, [], `${rule.id} raised on its passing fixture`);
+      // The passing case must actually exercise the rule, or it proves nothing.
+      assert.ok(
+        passing.results.some((r) => r.rule === rule.id),
+        `${rule.id} evaluated nothing on its passing fixture`,
+      );
+    });
+  }
+});
+
+describe('findings say what is wrong', () => {
+  const findings = (rule: string) => checkFixture(rule, 'fail').findings.filter((f) => f.rule === rule);
+
+  test('a bare Pod and a one-replica Deployment are both reported', () => {
+    const names = findings('replicas-min-two')
+      .map((f) => f.object.name)
+      .sort();
+    assert.deepEqual(names, ['lonely', 'web']);
+  });
+
+  test('PDB eviction maths: minAvailable = replicas, 100%, maxUnavailable 0', () => {
+    const messages = findings('pdb-allows-eviction').map((f) => `${f.object.name}: ${f.message}`);
+    assert.equal(messages.length, 3, messages.join('\n'));
+    assert.ok(
+      messages.some((m) => m.startsWith('api:') && /HPA minReplicas/.test(m)),
+      messages.join('\n'),
+    );
+  });
+
+  test('the pinning rule names the pinning label', () => {
+    const messages = findings('placement-pinned').map((f) => f.message);
+    assert.ok(messages.some((m) => m.includes('topology.kubernetes.io/zone=eu-west-1a')));
+    assert.ok(messages.some((m) => m.includes('eks.amazonaws.com/nodegroup in [blue]')));
+  });
+
+  test('plain credentials are named without their values', () => {
+    const all = findings('credentials-plain');
+    const text = JSON.stringify(all);
+    assert.ok(
+      text.includes('DATABASE_PASSWORD') &&
+        text.includes('CACHE_URL') &&
+        text.includes('S3_SECRET_ACCESS_KEY'),
+    );
+    assert.ok(
+      !text.includes('example-password') && !text.includes('example-not-a-real-key'),
+      'a secret leaked',
+    );
+    assert.deepEqual(all.map((f) => f.row).sort(), ['Managed PostgreSQL', 'Object storage']);
+  });
+
+  test('database TLS: absent, disabled in the URL, and prefer are all reported', () => {
+    assert.deepEqual(
+      findings('database-tls')
+        .map((f) => f.object.name)
+        .sort(),
+      ['api', 'web', 'worker'],
+    );
+  });
+
+  test('alert coverage names the uncovered item only', () => {
+    assert.deepEqual(
+      findings('alert-coverage').map((f) => f.object.name),
+      ['backup-status'],
+    );
+  });
+
+  test('termination grace shows the arithmetic', () => {
+    assert.match(
+      findings('termination-grace')[0]!.message,
+      /preStop 5s \+ drain 30s = 35s exceeds terminationGracePeriodSeconds 30/,
+    );
+  });
+
+  test('controls: every kind of missing evidence is reported per row', () => {
+    const owner = findings('controls-owner').map((f) => `${f.row}: ${f.message}`);
+    assert.deepEqual(owner.sort(), [
+      'Object storage: row missing from the controls file',
+      'Replica posture: no owner',
+    ]);
+    const alert = findings('controls-alert').map((f) => f.row);
+    assert.deepEqual(alert.sort(), ['Managed cache', 'Object storage', 'Scheduling posture']);
+    const tests = findings('controls-recovery-test');
+    assert.deepEqual(tests.map((f) => f.row).sort(), [
+      'Managed PostgreSQL',
+      'Object storage',
+      'Observability',
+    ]);
+    const pg = tests.find((f) => f.row === 'Managed PostgreSQL')!.message;
+    assert.match(pg, /old drill: 208 days old \(bound 90\)/);
+    assert.match(pg, /failed drill: result fail/);
+    assert.match(pg, /lost evidence: evidence file .*missing\.json does not exist/);
+  });
+
+  test('bundled data services are notes outside production', () => {
+    const staging = checkFiles([join(ruleFixtureDir('bundled-postgresql'), 'fail.yaml')], {
+      profile: 'staging',
+    });
+    const bundled = staging.findings.filter((f) => f.rule === 'bundled-postgresql');
+    assert.equal(bundled.length, 1);
+    assert.equal(bundled[0]!.severity, 'info');
+  });
+});
+
+describe('a fully compliant set', () => {
+  test('raises no finding at all', () => {
+    const report = checkFiles([join(FIXTURES, 'good', 'shop.yaml')]);
+    assert.deepEqual(report.findings, []);
+    assert.ok(report.summary.passed >= 20, `only ${report.summary.passed} checks ran`);
+  });
+});
