@@ -134,6 +134,16 @@ describe('ledger rules', () => {
       () => planLedgerWrite(state(asset(), [ann], {}), { kind: 'mint', to: 'ann', amount: 901n }),
       'max_supply_exceeded',
     ));
+  test('without a max supply, supply is still capped at 2^256-1', () =>
+    rejects(
+      () =>
+        planLedgerWrite(state(asset({ maxSupply: null, totalSupply: MAX_AMOUNT }), [ann], {}), {
+          kind: 'mint',
+          to: 'ann',
+          amount: 1n,
+        }),
+      'max_supply_exceeded',
+    ));
   test('mint exactly to max supply is allowed', () =>
     assert.equal(
       planLedgerWrite(state(asset(), [ann], {}), { kind: 'mint', to: 'ann', amount: 900n }).totalSupply,

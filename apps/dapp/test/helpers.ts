@@ -34,7 +34,7 @@ export class Client {
   async request<T = any>(
     method: string,
     path: string,
-    options: { json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {},
+    options: { json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> } = {},
   ): Promise<Reply<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (this.key) headers.authorization = `Bearer ${this.key}`;
@@ -115,7 +115,6 @@ export async function startService(
     DALP_DATA_DIR: data.path,
     DALP_BOOTSTRAP_ADMIN_KEY: adminKey,
     LOG_LEVEL: 'silent',
-    PORT: '0',
     ...env,
   });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

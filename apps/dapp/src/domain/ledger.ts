@@ -1,3 +1,4 @@
+import { MAX_AMOUNT } from './amounts.ts';
 import type { Asset } from './assets.ts';
 import { DomainError } from './errors.ts';
 import type { Investor } from './investors.ts';
@@ -74,11 +75,10 @@ export function planLedgerWrite(state: LedgerState, request: LedgerRequest): Led
       const receiver = party(request.to, 'receiver');
       receiverAllowed(receiver);
       totalSupply += request.amount;
-      if (asset.maxSupply !== null && totalSupply > asset.maxSupply) {
-        throw violation(
-          'max_supply_exceeded',
-          `minting ${request.amount} would exceed max supply ${asset.maxSupply}`,
-        );
+      // Without an explicit cap, supply is still bounded by the 256-bit amount range of the ledger.
+      const cap = asset.maxSupply ?? MAX_AMOUNT;
+      if (totalSupply > cap) {
+        throw violation('max_supply_exceeded', `minting ${request.amount} would exceed max supply ${cap}`);
       }
       balances.set(receiver.id, balanceOf(receiver.id) + request.amount);
       break;

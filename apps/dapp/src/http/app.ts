@@ -87,6 +87,8 @@ export async function buildApp(runtime: Runtime, logger: FastifyBaseLogger): Pro
   const rateLimit = runtime.config.rateLimitPerMinute;
   await app.register(
     async (api) => {
+      // The API speaks JSON only (documents install their own parser); text bodies are a 415, not a 400.
+      api.removeContentTypeParser('text/plain');
       registerAuth(
         api,
         runtime.stores.apiKeys,
