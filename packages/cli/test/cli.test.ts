@@ -1,0 +1,298 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { CliIO } from '../src/io.ts';
+import { main } from '../src/main.ts';
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const FIXTURES = join(ROOT, 'packages/check/test/fixtures');
+const fixture = (...parts: string[]) => join(FIXTURES, ...parts);
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in-process with captured output: the same code path as the bin, minus process start-up. */
+async function dalp(args: string[], stdin = ''): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    readStdin: () => stdin,
+  };
+  const code = await main(['node', 'dalp', ...args], io);
+  return { code, stdout, stderr };
+}
+
+/** The real executable, as users and CI call it. */
+function dalpBin(args: string[], input?: string): Run {
+  const result = spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/dalp.js'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    ...(input === undefined ? {} : { input }),
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+function assertOneLineError(run: Run, pattern: RegExp): void {
+  assert.equal(run.code, 2, `exit ${run.code}: ${run.stderr}`);
+  const lines = run.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `more than one line: ${run.stderr}`);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(run.stderr, /\n\s+at /, 'stack trace printed');
+}
+
+let work: string;
+before(() => {
+  work = mkdtempSync(join(tmpdir(), 'dalp-cli-'));
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+describe('dalp executable', () => {
+  test('npx dalp --help works from the repository root', () => {
+    const result = spawnSync('npx', ['--no-install', 'dalp', '--help'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /Usage: dalp/);
+    assert.match(result.stdout, /check \[options\] \[inputs\.\.\.\]/);
+  });
+
+  test('reads manifests from standard input with "-"', () => {
+    const run = dalpBin(
+      ['check', '-', '--format', 'json'],
+      readFileSync(fixture('rules/replicas-min-two/fail.yaml'), 'utf8'),
+    );
+    assert.equal(run.code, 1, run.stderr);
+    const json = JSON.parse(run.stdout);
+    assert.ok(json.findings.some((f: { rule: string }) => f.rule === 'replicas-min-two'));
+  });
+
+  test('invalid YAML: exit 2, one line naming file and line, no stack trace', () => {
+    const run = dalpBin(['check', '-'], 'apiVersion: v1\nkind: Pod\nmetadata: {name: x\n');
+    assertOneLineError(run, /^dalp: <stdin>:\d+: invalid YAML/);
+  });
+});
+
+describe('exit codes', () => {
+  test('0 when nothing reaches --fail-on, 1 when something does', async () => {
+    assert.equal((await dalp(['check', fixture('good/shop.yaml')])).code, 0);
+    assert.equal((await dalp(['check', fixture('rules/pdb-missing/fail.yaml')])).code, 1);
+    assert.equal(
+      (await dalp(['check', fixture('rules/pdb-missing/fail.yaml'), '--fail-on', 'none'])).code,
+      0,
+    );
+    // Only warnings: passes by default, fails with --fail-on warning.
+    const warningsOnly = join(work, 'warnings-only.yaml');
+    const good = readFileSync(fixture('good/shop.yaml'), 'utf8');
+    writeFileSync(warningsOnly, good.replace('maxUnavailable: 0', 'maxUnavailable: 1'));
+    const summary = JSON.parse((await dalp(['check', warningsOnly, '--format', 'json'])).stdout).summary;
+    assert.deepEqual([summary.errors, summary.warnings], [0, 1]);
+    assert.equal((await dalp(['check', warningsOnly])).code, 0);
+    assert.equal((await dalp(['check', warningsOnly, '--fail-on', 'warning'])).code, 1);
+    const run = await dalp(['check', fixture('good/shop.yaml'), '--set', 'x=1']);
+    assertOneLineError(run, /--values and --set apply to a chart directory only/);
+  });
+
+  test('a directory of manifests is read recursively', async () => {
+    const run = await dalp([
+      'check',
+      fixture('rules/probe-readiness'),
+      '--format',
+      'json',
+      '--fail-on',
+      'none',
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(JSON.parse(run.stdout).findings.some((f: { rule: string }) => f.rule === 'probe-readiness'));
+  });
+});
+
+describe('bad input', () => {
+  test('missing file', async () => {
+    assertOneLineError(
+      await dalp(['check', join(work, 'nope.yaml')]),
+      /nope\.yaml: no such file or directory/,
+    );
+  });
+
+  test('empty input', async () => {
+    const empty = join(work, 'empty.yaml');
+    writeFileSync(empty, '---\n# nothing here\n');
+    assertOneLineError(await dalp(['check', empty]), /no Kubernetes objects in/);
+    assertOneLineError(await dalp(['check', '-'], ''), /no Kubernetes objects in -/);
+  });
+
+  test('an object without kind is rejected, unknown kinds are accepted and ignored', async () => {
+    const nokind = join(work, 'nokind.yaml');
+    writeFileSync(nokind, 'apiVersion: v1\nmetadata: {name: x}\n');
+    assertOneLineError(await dalp(['check', nokind]), /has no apiVersion\/kind/);
+    const unknown = join(work, 'unknown.yaml');
+    writeFileSync(
+      unknown,
+      `${readFileSync(fixture('good/shop.yaml'), 'utf8')}---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: shop}\nspec: {size: 3}\n`,
+    );
+    const run = await dalp(['check', unknown, '--format', 'json']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).findings.length, 0);
+  });
+
+  test('a scalar document is not a Kubernetes object', async () => {
+    assertOneLineError(await dalp(['check', '-'], 'just a string\n'), /not a Kubernetes object/);
+  });
+
+  test('a chart that fails to render', async () => {
+    assertOneLineError(
+      await dalp(['check', fixture('charts/broken')]),
+      /^dalp: helm template .*broken failed: execution error at \(broken\/templates\/deployment\.yaml:2:4\): broken: image is required$/,
+    );
+  });
+
+  test('a values file that does not exist', async () => {
+    assertOneLineError(
+      await dalp(['check', fixture('charts/web'), '-f', join(work, 'none.yaml')]),
+      /values file .*none\.yaml: no such file/,
+    );
+  });
+
+  test('usage errors', async () => {
+    assert.equal((await dalp(['check', '--format', 'xml', fixture('good/shop.yaml')])).code, 2);
+    assert.equal((await dalp(['check', '--no-such-flag'])).code, 2);
+    assertOneLineError(await dalp(['check']), /nothing to check/);
+    assertOneLineError(
+      await dalp(['check', fixture('good/shop.yaml'), '--dump', fixture('dumps/three-zones-holds.json')]),
+      /exactly one of/,
+    );
+    assertOneLineError(await dalp(['check', '--dump', fixture('good/shop.yaml')]), /holds no Node objects/);
+    assertOneLineError(
+      await dalp(['check', fixture('good/shop.yaml'), '--max-test-age', 'soon']),
+      /--max-test-age must be a positive number/,
+    );
+  });
+
+  test('a controls file that is not valid', async () => {
+    const bad = join(work, 'controls.yaml');
+    writeFileSync(bad, 'rows:\n  Replica posture:\n    owner: 3\n');
+    assertOneLineError(
+      await dalp(['check', fixture('good/shop.yaml'), '--controls', bad]),
+      /controls file .*: \/rows\/Replica posture\/owner must be string/,
+    );
+    writeFileSync(bad, 'rows:\n  Coffee supply: {owner: me}\n');
+    assertOneLineError(
+      await dalp(['check', fixture('good/shop.yaml'), '--controls', bad]),
+      /unknown row "Coffee supply"/,
+    );
+  });
+});
+
+describe('inputs', () => {
+  test('a chart with --values and --set', async () => {
+    const values = join(work, 'pdb.yaml');
+    writeFileSync(values, 'pdb:\n  enabled: true\n');
+    const without = await dalp(['check', fixture('charts/web'), '--format', 'json', '--fail-on', 'none']);
+    assert.ok(JSON.parse(without.stdout).findings.some((f: { rule: string }) => f.rule === 'pdb-missing'));
+    const withPdb = await dalp([
+      'check',
+      fixture('charts/web'),
+      '-f',
+      values,
+      '--format',
+      'json',
+      '--fail-on',
+      'none',
+    ]);
+    assert.ok(!JSON.parse(withPdb.stdout).findings.some((f: { rule: string }) => f.rule === 'pdb-missing'));
+    const single = await dalp([
+      'check',
+      fixture('charts/web'),
+      '-f',
+      values,
+      '--set',
+      'replicaCount=1',
+      '--format',
+      'json',
+      '--fail-on',
+      'none',
+    ]);
+    const findings = JSON.parse(single.stdout).findings as Array<{ rule: string }>;
+    assert.ok(findings.some((f) => f.rule === 'replicas-min-two'));
+    assert.ok(!findings.some((f) => f.rule === 'pdb-missing'), 'a single replica needs no PDB');
+  });
+
+  test('a chart with a file:// dependency and no charts/ directory is built first', async () => {
+    const copy = join(work, 'charts');
+    cpSync(fixture('charts'), copy, { recursive: true });
+    const run = await dalp(['check', join(copy, 'wrapper'), '--format', 'json', '--fail-on', 'none']);
+    assert.equal(run.code, 0, run.stderr);
+    const json = JSON.parse(run.stdout);
+    const pdb = json.findings.find((f: { rule: string }) => f.rule === 'pdb-missing');
+    assert.equal(pdb.object.name, 'dalp-web');
+    // The template is found in the dependency's source directory, not in the built archive.
+    assert.match(pdb.source.file, /charts\/web\/templates\/deployment\.yaml$/);
+  });
+
+  test('--output writes the report and prints the summary on stderr', async () => {
+    const out = join(work, 'report.sarif');
+    const run = await dalp(['check', fixture('rules/pdb-missing/fail.yaml'), '--format', 'sarif', '-o', out]);
+    assert.equal(run.code, 1);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /report in .*report\.sarif/);
+    assert.equal(JSON.parse(readFileSync(out, 'utf8')).version, '2.1.0');
+  });
+
+  test('--dump runs the cluster rules', async () => {
+    const run = await dalp(['check', '--dump', fixture('dumps/three-zones-fails.json'), '--format', 'json']);
+    assert.equal(run.code, 1);
+    const zone = JSON.parse(run.stdout).findings.find(
+      (f: { rule: string }) => f.rule === 'zone-loss-capacity',
+    );
+    assert.equal(zone.object.name, 'eu-west-1a');
+  });
+
+  test('--controls with --now evaluates evidence ages reproducibly', async () => {
+    const dir = fixture('rules/controls-recovery-test');
+    const pass = await dalp([
+      'check',
+      join(dir, 'pass.yaml'),
+      '--controls',
+      join(dir, 'pass.controls.yaml'),
+      '--now',
+      '2026-11-25',
+    ]);
+    assert.equal(pass.code, 0, pass.stdout);
+    const later = await dalp([
+      'check',
+      join(dir, 'pass.yaml'),
+      '--controls',
+      join(dir, 'pass.controls.yaml'),
+      '--now',
+      '2027-06-01',
+      '--format',
+      'json',
+    ]);
+    assert.equal(later.code, 1);
+    const stale = JSON.parse(later.stdout).findings.filter(
+      (f: { rule: string }) => f.rule === 'controls-recovery-test',
+    );
+    assert.equal(stale.length, 7, 'every row’s test is stale half a year later');
+    const bound = await dalp([
+      'check',
+      join(dir, 'pass.yaml'),
+      '--controls',
+      join(dir, 'pass.controls.yaml'),
+      '--now',
+      '2027-06-01',
+      '--max-test-age',
+      '400',
+    ]);
+    assert.equal(bound.code, 0);
+  });
+});
