@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import Ajv04 from 'ajv-draft-04';
+import AjvDraft04 from 'ajv-draft-04';
 import { XMLParser } from 'fast-xml-parser';
 import { DEFAULT_OPTIONS } from '../src/context.ts';
 import { runCheck } from '../src/engine.ts';
@@ -17,9 +17,17 @@ const require = createRequire(import.meta.url);
 const sarifSchema = JSON.parse(
   readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
 );
-const validateSarif = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false }).compile(
+// ajv-draft-04 is CommonJS: module.exports is the class under Node, the typings describe `default`.
+type Ajv04Class = typeof AjvDraft04.default;
+const Ajv04: Ajv04Class =
+  (AjvDraft04 as unknown as { default?: Ajv04Class }).default ?? (AjvDraft04 as unknown as Ajv04Class);
+const sarifValidator = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false }).compile(
   sarifSchema,
 );
+/** Plain boolean (not a type guard), so the parsed log keeps its loose type for the assertions below. */
+function validateSarif(data: unknown): boolean {
+  return sarifValidator(data) === true;
+}
 
 interface Totals {
   errors: number;
@@ -97,7 +105,7 @@ describe('SARIF', () => {
     for (const [name, report] of reports) {
       const sarif = JSON.parse(render(report, 'sarif', { fallbackFile: 'input.yaml' }));
       const ok = validateSarif(sarif);
-      assert.ok(ok, `${name}: ${JSON.stringify(validateSarif.errors?.slice(0, 3))}`);
+      assert.ok(ok, `${name}: ${JSON.stringify(sarifValidator.errors?.slice(0, 3))}`);
       assert.equal(sarif.version, '2.1.0');
       for (const result of sarif.runs[0].results) {
         const location = result.locations[0].physicalLocation;
@@ -117,7 +125,7 @@ describe('SARIF', () => {
     const location = pdb.locations[0].physicalLocation;
     assert.equal(
       location.artifactLocation.uri,
-      'packages/check/test/fixtures/charts/web/templates/deployment.yaml',
+      'packages/check/test/fixtures/charts/web/templates/deployment.gotmpl',
     );
     assert.equal(location.artifactLocation.uriBaseId, '%SRCROOT%');
     assert.equal(location.region.startLine, 2);

@@ -152,7 +152,7 @@ describe('bad input', () => {
   test('a chart that fails to render', async () => {
     assertOneLineError(
       await dalp(['check', fixture('charts/broken')]),
-      /^dalp: helm template .*broken failed: execution error at \(broken\/templates\/deployment\.yaml:2:4\): broken: image is required$/,
+      /^dalp: helm template .*broken failed: execution error at \(broken\/templates\/deployment\.gotmpl:2:4\): broken: image is required$/,
     );
   });
 
@@ -236,7 +236,7 @@ describe('inputs', () => {
     const pdb = json.findings.find((f: { rule: string }) => f.rule === 'pdb-missing');
     assert.equal(pdb.object.name, 'dalp-web');
     // The template is found in the dependency's source directory, not in the built archive.
-    assert.match(pdb.source.file, /charts\/web\/templates\/deployment\.yaml$/);
+    assert.match(pdb.source.file, /charts\/web\/templates\/deployment\.gotmpl$/);
   });
 
   test('--output writes the report and prints the summary on stderr', async () => {
