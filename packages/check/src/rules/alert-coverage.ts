@@ -2,7 +2,11 @@ import type { AlertRule } from '../context.ts';
 import type { Rule } from '../types.ts';
 import { fail, pass } from './helpers.ts';
 
-export const OBSERVABILITY_LABEL = 'dalp.io/observability-item';
+/**
+ * The label naming the item an alert covers. Prometheus label names allow no dots or slashes, so the
+ * label-safe spelling is accepted beside the Kubernetes-style one.
+ */
+export const OBSERVABILITY_LABELS = ['dalp.io/observability-item', 'dalp_observability_item'];
 
 /** The document's observability row, item by item, with the metrics that show an alert covers it. */
 export const OBSERVABILITY_ITEMS: Array<{ id: string; label: string; expr: RegExp }> = [
@@ -40,7 +44,9 @@ export const OBSERVABILITY_ITEMS: Array<{ id: string; label: string; expr: RegEx
 ];
 
 export function coveringAlerts(alerts: AlertRule[], item: (typeof OBSERVABILITY_ITEMS)[number]): AlertRule[] {
-  return alerts.filter((a) => a.labels[OBSERVABILITY_LABEL] === item.id || item.expr.test(a.expr));
+  return alerts.filter(
+    (a) => OBSERVABILITY_LABELS.some((label) => a.labels[label] === item.id) || item.expr.test(a.expr),
+  );
 }
 
 export const rule: Rule = {
@@ -48,7 +54,7 @@ export const rule: Rule = {
   rows: ['Observability'],
   severity: 'error',
   title: 'Alerts cover every item of the observability row',
-  why: 'The document asks for alerts on API availability, pod restarts, readiness failures, database failover, cache availability, object storage access and backup status; an uncovered item is a failure nobody is paged for. Coverage is read from the dalp.io/observability-item label or from the metrics in the alert expression. An error in production, a warning elsewhere.',
+  why: 'The document asks for alerts on API availability, pod restarts, readiness failures, database failover, cache availability, object storage access and backup status; an uncovered item is a failure nobody is paged for. Coverage is read from the dalp.io/observability-item (or dalp_observability_item) label or from the metrics in the alert expression. An error in production, a warning elsewhere.',
   fix: 'Add a PrometheusRule alert for the item (the dalp chart ships them: enable its alert rules), labelled dalp.io/observability-item: <item> when its expression uses other metrics.',
   check(ctx) {
     return OBSERVABILITY_ITEMS.map((item) => {
