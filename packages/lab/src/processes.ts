@@ -44,7 +44,9 @@ function installHandlers(): void {
   ] as const) {
     process.once(signal, () => {
       runAllCleanups();
-      process.exit(code);
+      // A host with its own handler (a graceful shutdown) decides when to exit; alone, we must exit,
+      // because installing a listener disabled Node's default of dying on the signal.
+      if (process.listenerCount(signal) === 0) process.exit(code);
     });
   }
 }
