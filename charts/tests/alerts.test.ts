@@ -39,8 +39,14 @@ const scenarios: Scenario[] = [
     alert: 'DalpApiAvailabilityLow',
     description: '5% of responses are 5xx',
     series: [
-      { series: `http_request_duration_seconds_count{${app},route="/api/v1/assets",status_code="200"}`, values: '0+95x20' },
-      { series: `http_request_duration_seconds_count{${app},route="/api/v1/assets",status_code="503"}`, values: '0+5x20' },
+      {
+        series: `http_request_duration_seconds_count{${app},route="/api/v1/assets",status_code="200"}`,
+        values: '0+95x20',
+      },
+      {
+        series: `http_request_duration_seconds_count{${app},route="/api/v1/assets",status_code="503"}`,
+        values: '0+5x20',
+      },
     ],
     evalTime: '15m',
     fires: {},
@@ -49,9 +55,18 @@ const scenarios: Scenario[] = [
     alert: 'DalpApiAvailabilityLow',
     description: '0.5% errors stay within the 99% objective; another service erroring is not ours',
     series: [
-      { series: `http_request_duration_seconds_count{${app},route="/api/v1/assets",status_code="200"}`, values: '0+199x20' },
-      { series: `http_request_duration_seconds_count{${app},route="/api/v1/assets",status_code="500"}`, values: '0+1x20' },
-      { series: 'http_request_duration_seconds_count{namespace="dalp",service="other",status_code="500"}', values: '0+50x20' },
+      {
+        series: `http_request_duration_seconds_count{${app},route="/api/v1/assets",status_code="200"}`,
+        values: '0+199x20',
+      },
+      {
+        series: `http_request_duration_seconds_count{${app},route="/api/v1/assets",status_code="500"}`,
+        values: '0+1x20',
+      },
+      {
+        series: 'http_request_duration_seconds_count{namespace="dalp",service="other",status_code="500"}',
+        values: '0+50x20',
+      },
     ],
     evalTime: '15m',
   },
@@ -59,7 +74,10 @@ const scenarios: Scenario[] = [
     alert: 'DalpPodRestarting',
     description: 'four restarts in 15 minutes',
     series: [
-      { series: `kube_pod_container_status_restarts_total{namespace="dalp",pod="${dappPod}",container="dapp"}`, values: '0 0 1 1 2 2 3 3 4 4 4 4' },
+      {
+        series: `kube_pod_container_status_restarts_total{namespace="dalp",pod="${dappPod}",container="dapp"}`,
+        values: '0 0 1 1 2 2 3 3 4 4 4 4',
+      },
     ],
     evalTime: '11m',
     fires: { namespace: 'dalp', pod: dappPod, container: 'dapp' },
@@ -68,8 +86,15 @@ const scenarios: Scenario[] = [
     alert: 'DalpPodRestarting',
     description: 'one restart, and a restarting PostgreSQL pod of the same release',
     series: [
-      { series: `kube_pod_container_status_restarts_total{namespace="dalp",pod="${dappPod}",container="dapp"}`, values: '0 0 0 1 1 1 1 1 1 1 1 1' },
-      { series: 'kube_pod_container_status_restarts_total{namespace="dalp",pod="dalp-postgresql-0",container="dapp"}', values: '0+1x11' },
+      {
+        series: `kube_pod_container_status_restarts_total{namespace="dalp",pod="${dappPod}",container="dapp"}`,
+        values: '0 0 0 1 1 1 1 1 1 1 1 1',
+      },
+      {
+        series:
+          'kube_pod_container_status_restarts_total{namespace="dalp",pod="dalp-postgresql-0",container="dapp"}',
+        values: '0+1x11',
+      },
     ],
     evalTime: '11m',
   },
@@ -77,8 +102,14 @@ const scenarios: Scenario[] = [
     alert: 'DalpReadinessFailing',
     description: 'a pod unready for 10 minutes',
     series: [
-      { series: `kube_pod_status_ready{namespace="dalp",pod="${dappPod}",condition="false"}`, values: '1x10' },
-      { series: `kube_pod_status_ready{namespace="dalp",pod="${otherPod}",condition="false"}`, values: '0x10' },
+      {
+        series: `kube_pod_status_ready{namespace="dalp",pod="${dappPod}",condition="false"}`,
+        values: '1x10',
+      },
+      {
+        series: `kube_pod_status_ready{namespace="dalp",pod="${otherPod}",condition="false"}`,
+        values: '0x10',
+      },
     ],
     evalTime: '8m',
     fires: { pod: dappPod },
@@ -87,15 +118,26 @@ const scenarios: Scenario[] = [
     alert: 'DalpReadinessFailing',
     description: 'a 3-minute blip, and an unready migration Job pod',
     series: [
-      { series: `kube_pod_status_ready{namespace="dalp",pod="${dappPod}",condition="false"}`, values: '1 1 1 0 0 0 0 0 0 0' },
-      { series: 'kube_pod_status_ready{namespace="dalp",pod="dalp-migrate-k2x9p",condition="false"}', values: '1x10' },
+      {
+        series: `kube_pod_status_ready{namespace="dalp",pod="${dappPod}",condition="false"}`,
+        values: '1 1 1 0 0 0 0 0 0 0',
+      },
+      {
+        series: 'kube_pod_status_ready{namespace="dalp",pod="dalp-migrate-k2x9p",condition="false"}',
+        values: '1x10',
+      },
     ],
     evalTime: '9m',
   },
   {
     alert: 'DalpReplicasUnavailable',
     description: 'one replica unavailable for 15 minutes',
-    series: [{ series: 'kube_deployment_status_replicas_unavailable{namespace="dalp",deployment="dalp"}', values: '1x15' }],
+    series: [
+      {
+        series: 'kube_deployment_status_replicas_unavailable{namespace="dalp",deployment="dalp"}',
+        values: '1x15',
+      },
+    ],
     evalTime: '12m',
     fires: { namespace: 'dalp', deployment: 'dalp' },
   },
@@ -103,7 +145,10 @@ const scenarios: Scenario[] = [
     alert: 'DalpReplicasUnavailable',
     description: 'a rollout that recovers within 5 minutes',
     series: [
-      { series: 'kube_deployment_status_replicas_unavailable{namespace="dalp",deployment="dalp"}', values: '1 1 1 1 1 0 0 0 0 0 0 0 0 0 0' },
+      {
+        series: 'kube_deployment_status_replicas_unavailable{namespace="dalp",deployment="dalp"}',
+        values: '1 1 1 1 1 0 0 0 0 0 0 0 0 0 0',
+      },
     ],
     evalTime: '12m',
   },
@@ -111,8 +156,14 @@ const scenarios: Scenario[] = [
     alert: 'DalpDatabaseDown',
     description: 'no replica reaches PostgreSQL',
     series: [
-      { series: `dalp_dependency_up{${app},pod="${dappPod}",dependency="database"}`, values: '1 1 0 0 0 0 0 0' },
-      { series: `dalp_dependency_up{${app},pod="${otherPod}",dependency="database"}`, values: '1 1 0 0 0 0 0 0' },
+      {
+        series: `dalp_dependency_up{${app},pod="${dappPod}",dependency="database"}`,
+        values: '1 1 0 0 0 0 0 0',
+      },
+      {
+        series: `dalp_dependency_up{${app},pod="${otherPod}",dependency="database"}`,
+        values: '1 1 0 0 0 0 0 0',
+      },
     ],
     evalTime: '6m',
     fires: {},
@@ -129,7 +180,9 @@ const scenarios: Scenario[] = [
   {
     alert: 'DalpDatabaseFailover',
     description: 'connection errors during a failover',
-    series: [{ series: `dalp_db_connection_errors_total{${app},pod="${dappPod}"}`, values: '0 0 0 4 7 7 7 7' }],
+    series: [
+      { series: `dalp_db_connection_errors_total{${app},pod="${dappPod}"}`, values: '0 0 0 4 7 7 7 7' },
+    ],
     evalTime: '6m',
     fires: {},
   },
@@ -168,7 +221,9 @@ const scenarios: Scenario[] = [
   {
     alert: 'DalpObjectStorageErrors',
     description: 'object storage unreachable without errors counted yet',
-    series: [{ series: `dalp_dependency_up{${app},pod="${dappPod}",dependency="object_store"}`, values: '0x15' }],
+    series: [
+      { series: `dalp_dependency_up{${app},pod="${dappPod}",dependency="object_store"}`, values: '0x15' },
+    ],
     evalTime: '10m',
     fires: {},
   },
@@ -226,7 +281,10 @@ let dir: string;
 let rules: Rule[];
 
 before(() => {
-  assert.ok(existsSync(PROMTOOL), `${PROMTOOL} missing: run scripts/ensure-system-deps.sh (Debian package prometheus)`);
+  assert.ok(
+    existsSync(PROMTOOL),
+    `${PROMTOOL} missing: run scripts/ensure-system-deps.sh (Debian package prometheus)`,
+  );
   ws = new ChartWorkspace();
   dir = mkdtempSync(join(tmpdir(), 'dalp-alerts-'));
   const rendered = ws.render('dalp-local', {
@@ -250,7 +308,10 @@ function promtool(...args: string[]) {
 
 function expandAnnotations(annotations: Record<string, string>, labels: Record<string, string>) {
   return Object.fromEntries(
-    Object.entries(annotations).map(([k, v]) => [k, v.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, name: string) => labels[name] ?? '')]),
+    Object.entries(annotations).map(([k, v]) => [
+      k,
+      v.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, name: string) => labels[name] ?? ''),
+    ]),
   );
 }
 
@@ -282,7 +343,10 @@ describe('alert rules', () => {
     const repoRoot = new URL('../..', import.meta.url).pathname;
     for (const rule of rules) {
       assert.match(rule.annotations.runbook_url ?? '', new RegExp(`/docs/runbooks/${rule.alert}\\.md$`));
-      assert.ok(existsSync(join(repoRoot, 'docs', 'runbooks', `${rule.alert}.md`)), `docs/runbooks/${rule.alert}.md missing`);
+      assert.ok(
+        existsSync(join(repoRoot, 'docs', 'runbooks', `${rule.alert}.md`)),
+        `docs/runbooks/${rule.alert}.md missing`,
+      );
     }
   });
 
@@ -294,8 +358,14 @@ describe('alert rules', () => {
 
   it('every alert has a firing and a silent scenario', () => {
     for (const rule of rules) {
-      assert.ok(scenarios.some((s) => s.alert === rule.alert && s.fires), `${rule.alert}: no firing scenario`);
-      assert.ok(scenarios.some((s) => s.alert === rule.alert && !s.fires), `${rule.alert}: no silent scenario`);
+      assert.ok(
+        scenarios.some((s) => s.alert === rule.alert && s.fires),
+        `${rule.alert}: no firing scenario`,
+      );
+      assert.ok(
+        scenarios.some((s) => s.alert === rule.alert && !s.fires),
+        `${rule.alert}: no silent scenario`,
+      );
     }
   });
 
@@ -312,12 +382,17 @@ describe('alert rules', () => {
           {
             eval_time: s.evalTime,
             alertname: s.alert,
-            exp_alerts: s.fires ? [{ exp_labels: labels, exp_annotations: expandAnnotations(rule.annotations, labels) }] : [],
+            exp_alerts: s.fires
+              ? [{ exp_labels: labels, exp_annotations: expandAnnotations(rule.annotations, labels) }]
+              : [],
           },
         ],
       };
     });
-    writeFileSync(join(dir, 'tests.yaml'), stringify({ rule_files: ['rules.yaml'], evaluation_interval: '1m', tests }));
+    writeFileSync(
+      join(dir, 'tests.yaml'),
+      stringify({ rule_files: ['rules.yaml'], evaluation_interval: '1m', tests }),
+    );
     const result = promtool('test', 'rules', 'tests.yaml');
     assert.equal(result.status, 0, result.output);
     assert.match(result.output, /SUCCESS/);

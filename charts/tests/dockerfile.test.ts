@@ -62,7 +62,9 @@ function ignored(path: string): boolean {
 }
 
 const instructions = parseDockerfile(readFileSync(dockerfilePath, 'utf8'));
-const runtime = instructions.filter((i) => i.stage === instructions.findLast((x) => x.keyword === 'FROM')!.stage);
+const runtime = instructions.filter(
+  (i) => i.stage === instructions.findLast((x) => x.keyword === 'FROM')!.stage,
+);
 
 describe('apps/dapp/Dockerfile', () => {
   before(() => {
@@ -73,9 +75,15 @@ describe('apps/dapp/Dockerfile', () => {
   it('is multi-stage: build, production dependencies, runtime', () => {
     const stages = instructions.filter((i) => i.keyword === 'FROM').map((i) => i.stage);
     assert.deepEqual(stages, ['build', 'deps', 'runtime']);
-    const deps = instructions.filter((i) => i.stage === 'deps' && i.keyword === 'RUN').map((i) => i.args).join(' ');
+    const deps = instructions
+      .filter((i) => i.stage === 'deps' && i.keyword === 'RUN')
+      .map((i) => i.args)
+      .join(' ');
     assert.match(deps, /npm ci --omit=dev -w @dalp\/dapp/);
-    const build = instructions.filter((i) => i.stage === 'build' && i.keyword === 'RUN').map((i) => i.args).join(' ');
+    const build = instructions
+      .filter((i) => i.stage === 'build' && i.keyword === 'RUN')
+      .map((i) => i.args)
+      .join(' ');
     assert.match(build, /npm ci .*-w @dalp\/dapp/);
     assert.match(build, /npm run build -w @dalp\/dapp/);
   });
@@ -84,7 +92,9 @@ describe('apps/dapp/Dockerfile', () => {
     const copies = instructions.filter((i) => i.keyword === 'COPY');
     assert.ok(copies.length >= 4);
     for (const copy of copies) {
-      const words = copy.args.split(/\s+/).filter((w) => !w.startsWith('--chown') && !w.startsWith('--chmod'));
+      const words = copy.args
+        .split(/\s+/)
+        .filter((w) => !w.startsWith('--chown') && !w.startsWith('--chmod'));
       const from = words.find((w) => w.startsWith('--from='))?.slice('--from='.length);
       const paths = words.filter((w) => !w.startsWith('--'));
       const sources = paths.slice(0, -1);
@@ -93,7 +103,10 @@ describe('apps/dapp/Dockerfile', () => {
           // Stages work in /repo on a copy of the build context plus what they built.
           assert.ok(source.startsWith('/repo/'), `${copy.args}: stage paths are expected under /repo`);
           const relative = source.slice('/repo/'.length);
-          assert.ok(existsSync(join(repoRoot, relative)), `${relative} (copied from stage ${from}) does not exist after the build`);
+          assert.ok(
+            existsSync(join(repoRoot, relative)),
+            `${relative} (copied from stage ${from}) does not exist after the build`,
+          );
           if (relative !== 'node_modules' && !relative.endsWith('/dist')) {
             assert.equal(ignored(relative), false, `${relative} is excluded by .dockerignore`);
           }
@@ -127,7 +140,11 @@ describe('apps/dapp/Dockerfile', () => {
     const root = workdirs[0]!;
     for (const copy of runtime.filter((i) => i.keyword === 'COPY')) {
       const [source, destination] = copy.args.split(/\s+/).filter((w) => !w.startsWith('--'));
-      assert.equal(posix.join(root, destination!), posix.join(root, source!.slice('/repo/'.length)), copy.args);
+      assert.equal(
+        posix.join(root, destination!),
+        posix.join(root, source!.slice('/repo/'.length)),
+        copy.args,
+      );
     }
     const migrations = readdirSync(join(repoRoot, 'apps/dapp/migrations')).filter((f) => f.endsWith('.sql'));
     assert.ok(migrations.length > 0, 'no SQL migrations');
@@ -139,11 +156,21 @@ describe('apps/dapp/Dockerfile', () => {
     const entry = runtime.find((i) => i.keyword === 'ENTRYPOINT');
     assert.ok(entry, 'ENTRYPOINT missing');
     assert.deepEqual(JSON.parse(entry.args), ['node', 'dist/main.js']);
-    assert.equal(runtime.some((i) => i.keyword === 'CMD'), false, 'a CMD would be replaced by the chart args anyway');
+    assert.equal(
+      runtime.some((i) => i.keyword === 'CMD'),
+      false,
+      'a CMD would be replaced by the chart args anyway',
+    );
     assert.doesNotMatch(readFileSync(dockerfilePath, 'utf8'), /npm (start|run start)/);
     const user = runtime.find((i) => i.keyword === 'USER')?.args ?? '';
     assert.match(user, /^[1-9][0-9]*:[1-9][0-9]*$/);
-    assert.match(runtime.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' '), /PORT=3000/);
+    assert.match(
+      runtime
+        .filter((i) => i.keyword === 'ENV')
+        .map((i) => i.args)
+        .join(' '),
+      /PORT=3000/,
+    );
     assert.equal(runtime.find((i) => i.keyword === 'EXPOSE')?.args, '3000');
   });
 });

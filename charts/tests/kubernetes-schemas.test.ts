@@ -30,7 +30,8 @@ describe('every rendered object against the Kubernetes and CRD schemas', () => {
           continue;
         }
         for (const schema of schemas) {
-          for (const e of schema.validate(object)) problems.push(`${label(object)} (Kubernetes ${schema.version}): ${e}`);
+          for (const e of schema.validate(object))
+            problems.push(`${label(object)} (Kubernetes ${schema.version}): ${e}`);
         }
       }
       assert.deepEqual(problems, []);
@@ -51,8 +52,14 @@ describe('the validators reject what the API server would reject', () => {
     bad.spec.replicas = 'two';
     for (const schema of schemas) {
       const errors = schema.validate(bad);
-      assert.ok(errors.some((e) => e.includes('topologySpreadConstraint')), errors.join('\n'));
-      assert.ok(errors.some((e) => e.includes('/spec/replicas')), errors.join('\n'));
+      assert.ok(
+        errors.some((e) => e.includes('topologySpreadConstraint')),
+        errors.join('\n'),
+      );
+      assert.ok(
+        errors.some((e) => e.includes('/spec/replicas')),
+        errors.join('\n'),
+      );
     }
   });
 
@@ -77,7 +84,11 @@ describe('the validators reject what the API server would reject', () => {
   it('CRD objects with a wrong field', () => {
     const objects = ws.render('dalp', {
       values: ['dalp/ci/external-datastores-values.yaml'],
-      set: { 'dapp.route.enabled': 'true', 'backup.velero.enabled': 'true', 'metrics.prometheusRule.enabled': 'true' },
+      set: {
+        'dapp.route.enabled': 'true',
+        'backup.velero.enabled': 'true',
+        'metrics.prometheusRule.enabled': 'true',
+      },
     }).objects;
     const route = structuredClone(objects.find((o) => o.kind === 'Route')!);
     route.spec.tls.termination = 'offload';

@@ -20,7 +20,12 @@ describe('helm lint', () => {
   ];
   for (const [chart, extra] of charts) {
     it(chart, () => {
-      const args = ['lint', '--strict', ws.chart(chart), ...extra.map((a) => (a.endsWith('.yaml') ? ws.chart(a) : a))];
+      const args = [
+        'lint',
+        '--strict',
+        ws.chart(chart),
+        ...extra.map((a) => (a.endsWith('.yaml') ? ws.chart(a) : a)),
+      ];
       const result = runHelm(args);
       assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
       assert.match(result.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
@@ -103,6 +108,9 @@ describe('values.schema.json rejects bad values with a clear message', () => {
       'dapp.podAntiAffinityPreset=medium',
     ]);
     assert.notEqual(result.status, 0);
-    assert.match(result.stderr, /dapp\.podAntiAffinityPreset must be one of "", "soft", "hard" \(got "medium"\)/);
+    assert.match(
+      result.stderr,
+      /dapp\.podAntiAffinityPreset must be one of "", "soft", "hard" \(got "medium"\)/,
+    );
   });
 });

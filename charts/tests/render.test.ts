@@ -19,8 +19,14 @@ function dappDeployment(objects: K8sObject[]): K8sObject {
   return one(objects, 'Deployment');
 }
 
-function envOf(deployment: K8sObject, container = 'dapp'): Map<string, { value?: string; valueFrom?: unknown }> {
-  const all = [...(deployment.spec.template.spec.containers ?? []), ...(deployment.spec.template.spec.initContainers ?? [])];
+function envOf(
+  deployment: K8sObject,
+  container = 'dapp',
+): Map<string, { value?: string; valueFrom?: unknown }> {
+  const all = [
+    ...(deployment.spec.template.spec.containers ?? []),
+    ...(deployment.spec.template.spec.initContainers ?? []),
+  ];
   const c = all.find((x: { name: string }) => x.name === container);
   assert.ok(c, `container ${container} missing`);
   return new Map(c.env.map((e: { name: string }) => [e.name, e]));
@@ -42,9 +48,15 @@ describe('render matrix', () => {
       const result = ws.render(c.chart, { values: c.values });
       assert.notEqual(result.status, 0, 'the overlay alone must not render');
       const line = result.stderr.split('\n').find((l) => l.startsWith('Error:')) ?? '';
-      assert.match(line, /global\.datastores\.dapp\.postgresql\.host .*support\.postgresql\.enabled is false/);
+      assert.match(
+        line,
+        /global\.datastores\.dapp\.postgresql\.host .*support\.postgresql\.enabled is false/,
+      );
       assert.match(line, /global\.datastores\.dapp\.redis\.host .*support\.redis\.enabled is false/);
-      assert.match(line, /global\.datastores\.dapp\.objectStorage\.bucket .*support\.rustfs\.enabled is false/);
+      assert.match(
+        line,
+        /global\.datastores\.dapp\.objectStorage\.bucket .*support\.rustfs\.enabled is false/,
+      );
       assert.doesNotMatch(result.stderr, /goroutine|panic/);
     });
   }
@@ -59,7 +71,10 @@ describe('render matrix', () => {
   it('the dalp chart alone fails with the missing key when nothing is configured', () => {
     const result = ws.render('dalp');
     assert.notEqual(result.status, 0);
-    assert.match(result.stderr, /global\.datastores\.dapp\.postgresql\.host \(or global\.datastores\.default\.postgresql\.host\) is required/);
+    assert.match(
+      result.stderr,
+      /global\.datastores\.dapp\.postgresql\.host \(or global\.datastores\.default\.postgresql\.host\) is required/,
+    );
   });
 });
 
@@ -72,7 +87,10 @@ describe('dapp defaults (dalp-local)', () => {
   it('runs two replicas with a rolling update that never drops below them', () => {
     const d = dappDeployment(objects);
     assert.equal(d.spec.replicas, 2);
-    assert.deepEqual(d.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+    assert.deepEqual(d.spec.strategy, {
+      type: 'RollingUpdate',
+      rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+    });
   });
 
   it('probes TCP on port http for liveness and readiness, no startup probe', () => {
@@ -119,7 +137,12 @@ describe('dapp defaults (dalp-local)', () => {
   it('sets requests and limits and a grace period covering preStop + drain + timeout', () => {
     const d = dappDeployment(objects);
     const c = d.spec.template.spec.containers[0];
-    assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.cpu && c.resources.limits.memory);
+    assert.ok(
+      c.resources.requests.cpu &&
+        c.resources.requests.memory &&
+        c.resources.limits.cpu &&
+        c.resources.limits.memory,
+    );
     const env = envOf(d);
     const drain = Number(env.get('SHUTDOWN_DRAIN_DELAY_MS')?.value) / 1000;
     const timeout = Number(env.get('SHUTDOWN_TIMEOUT_MS')?.value) / 1000;
@@ -150,9 +173,13 @@ describe('dapp defaults (dalp-local)', () => {
     const d = dappDeployment(objects);
     const env = envOf(d);
     assert.equal(env.get('DATABASE_HOST')?.value, 'dalp-postgresql');
-    assert.deepEqual(env.get('DATABASE_PASSWORD')?.valueFrom, { secretKeyRef: { name: 'dalp-postgresql', key: 'password' } });
+    assert.deepEqual(env.get('DATABASE_PASSWORD')?.valueFrom, {
+      secretKeyRef: { name: 'dalp-postgresql', key: 'password' },
+    });
     assert.equal(env.get('CACHE_URL')?.value, 'redis://dalp-redis:6379/0');
-    assert.deepEqual(env.get('CACHE_PASSWORD')?.valueFrom, { secretKeyRef: { name: 'dalp-redis', key: 'password' } });
+    assert.deepEqual(env.get('CACHE_PASSWORD')?.valueFrom, {
+      secretKeyRef: { name: 'dalp-redis', key: 'password' },
+    });
     assert.equal(env.get('S3_ENDPOINT')?.value, 'http://dalp-rustfs:9000');
     assert.deepEqual(env.get('S3_SECRET_ACCESS_KEY')?.valueFrom, {
       secretKeyRef: { name: 'dalp-rustfs', key: 'secret-access-key' },
@@ -190,7 +217,16 @@ describe('dapp defaults (dalp-local)', () => {
   });
 
   it('renders no HPA, NetworkPolicy, Ingress, Route, monitoring or Velero objects by default', () => {
-    for (const kind of ['HorizontalPodAutoscaler', 'NetworkPolicy', 'Ingress', 'Route', 'ServiceMonitor', 'PrometheusRule', 'Schedule', 'Job']) {
+    for (const kind of [
+      'HorizontalPodAutoscaler',
+      'NetworkPolicy',
+      'Ingress',
+      'Route',
+      'ServiceMonitor',
+      'PrometheusRule',
+      'Schedule',
+      'Job',
+    ]) {
       assert.equal(find(objects, kind).length, 0, kind);
     }
   });
@@ -220,7 +256,12 @@ describe('production overlay + provider files', () => {
       assert.ok(pw.secretKeyRef.name && !pw.secretKeyRef.name.startsWith('dalp-postgresql'));
       assert.notEqual(env.get('DATABASE_HOST')?.value, 'dalp-postgresql');
       // Never a plain-text credential in the pod spec.
-      for (const name of ['DATABASE_PASSWORD', 'CACHE_PASSWORD', 'S3_SECRET_ACCESS_KEY', 'AZURE_STORAGE_CONNECTION_STRING']) {
+      for (const name of [
+        'DATABASE_PASSWORD',
+        'CACHE_PASSWORD',
+        'S3_SECRET_ACCESS_KEY',
+        'AZURE_STORAGE_CONNECTION_STRING',
+      ]) {
         assert.equal(env.get(name)?.value, undefined, name);
       }
       assert.equal(find(objects, 'Secret').length, 0, 'existing secrets only');
@@ -232,15 +273,22 @@ describe('production overlay + provider files', () => {
   }
 
   it('aws: IRSA role on the ServiceAccount, no static S3 keys', () => {
-    const objects = render('dalp-staging', { values: ['examples/values-production-ha.yaml', 'examples/providers/aws.yaml'] });
-    assert.match(one(objects, 'ServiceAccount').metadata.annotations?.['eks.amazonaws.com/role-arn'] ?? '', /^arn:aws:iam::/);
+    const objects = render('dalp-staging', {
+      values: ['examples/values-production-ha.yaml', 'examples/providers/aws.yaml'],
+    });
+    assert.match(
+      one(objects, 'ServiceAccount').metadata.annotations?.['eks.amazonaws.com/role-arn'] ?? '',
+      /^arn:aws:iam::/,
+    );
     const env = envOf(dappDeployment(objects));
     assert.equal(env.has('S3_ACCESS_KEY_ID'), false);
     assert.equal(env.get('CACHE_URL')?.value?.startsWith('rediss://'), true);
   });
 
   it('azure: workload identity, Blob Storage connection string from a secret', () => {
-    const objects = render('dalp-staging', { values: ['examples/values-production-ha.yaml', 'examples/providers/azure.yaml'] });
+    const objects = render('dalp-staging', {
+      values: ['examples/values-production-ha.yaml', 'examples/providers/azure.yaml'],
+    });
     assert.ok(one(objects, 'ServiceAccount').metadata.annotations?.['azure.workload.identity/client-id']);
     const d = dappDeployment(objects);
     assert.equal(d.spec.template.metadata.labels['azure.workload.identity/use'], 'true');
@@ -252,7 +300,9 @@ describe('production overlay + provider files', () => {
   });
 
   it('openshift: a Route, no Ingress, user ids left to the platform', () => {
-    const objects = render('dalp-staging', { values: ['examples/values-production-ha.yaml', 'examples/providers/openshift.yaml'] });
+    const objects = render('dalp-staging', {
+      values: ['examples/values-production-ha.yaml', 'examples/providers/openshift.yaml'],
+    });
     assert.equal(one(objects, 'Route').spec.port.targetPort, 'http');
     assert.equal(find(objects, 'Ingress').length, 0);
     const spec = dappDeployment(objects).spec.template.spec;
@@ -269,8 +319,8 @@ describe('production overlay + provider files', () => {
 
 describe('switches', () => {
   it('hard anti-affinity is required, not preferred', () => {
-    const aff = dappDeployment(render('dalp-local', { set: { 'dalp.dapp.podAntiAffinityPreset': 'hard' } })).spec.template
-      .spec.affinity;
+    const aff = dappDeployment(render('dalp-local', { set: { 'dalp.dapp.podAntiAffinityPreset': 'hard' } }))
+      .spec.template.spec.affinity;
     const req = aff.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution;
     assert.equal(req.length, 1);
     assert.equal(req[0].topologyKey, 'kubernetes.io/hostname');
@@ -286,11 +336,21 @@ describe('switches', () => {
     };
     const aff = dappDeployment(render('dalp-local', { set })).spec.template.spec.affinity;
     assert.equal(aff.podAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight, 1);
-    const term = aff.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0];
+    const term =
+      aff.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]
+        .matchExpressions[0];
     assert.deepEqual(term, { key: 'pool', operator: 'In', values: ['apps'] });
     assert.ok(aff.podAntiAffinity);
     const custom = dappDeployment(
-      render('dalp-local', { set: { ...set, 'dalp.dapp.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key': 'x', 'dalp.dapp.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator': 'Exists' } }),
+      render('dalp-local', {
+        set: {
+          ...set,
+          'dalp.dapp.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key':
+            'x',
+          'dalp.dapp.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator':
+            'Exists',
+        },
+      }),
     ).spec.template.spec.affinity;
     assert.deepEqual(Object.keys(custom), ['nodeAffinity']);
   });
@@ -321,7 +381,9 @@ describe('switches', () => {
     assert.deepEqual(s.spec.template.includedNamespaces, ['dalp']);
     assert.equal(s.spec.template.labelSelector.matchLabels['app.kubernetes.io/instance'], 'dalp');
     assert.ok(s.spec.template.excludedResources.includes('events'));
-    const alerts = one(objects, 'PrometheusRule').spec.groups.flatMap((g: { rules: { alert: string }[] }) => g.rules.map((r) => r.alert));
+    const alerts = one(objects, 'PrometheusRule').spec.groups.flatMap((g: { rules: { alert: string }[] }) =>
+      g.rules.map((r) => r.alert),
+    );
     assert.ok(alerts.includes('DalpBackupFailed') && alerts.includes('DalpBackupStale'));
   });
 
@@ -355,7 +417,12 @@ describe('switches', () => {
 
   it('PDB: minAvailable alone when maxUnavailable is cleared', () => {
     const pdb = one(
-      render('dalp-local', { set: { 'dalp.dapp.podDisruptionBudget.maxUnavailable': 'null', 'dalp.dapp.podDisruptionBudget.minAvailable': '1' } }),
+      render('dalp-local', {
+        set: {
+          'dalp.dapp.podDisruptionBudget.maxUnavailable': 'null',
+          'dalp.dapp.podDisruptionBudget.minAvailable': '1',
+        },
+      }),
       'PodDisruptionBudget',
     );
     assert.equal(pdb.spec.minAvailable, 1);
@@ -365,9 +432,18 @@ describe('switches', () => {
   it('refuses budgets that block every eviction and grace periods shorter than the shutdown', () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ 'dalp.dapp.podDisruptionBudget.maxUnavailable': '0' }, /blocks every voluntary eviction/],
-      [{ 'dalp.dapp.podDisruptionBudget.maxUnavailable': 'null', 'dalp.dapp.podDisruptionBudget.minAvailable': '2' }, /must be lower than the replica count/],
+      [
+        {
+          'dalp.dapp.podDisruptionBudget.maxUnavailable': 'null',
+          'dalp.dapp.podDisruptionBudget.minAvailable': '2',
+        },
+        /must be lower than the replica count/,
+      ],
       [{ 'dalp.dapp.podDisruptionBudget.minAvailable': '1' }, /set only one of/],
-      [{ 'dalp.dapp.shutdown.terminationGracePeriodSeconds': '10' }, /terminationGracePeriodSeconds \(10\) is shorter/],
+      [
+        { 'dalp.dapp.shutdown.terminationGracePeriodSeconds': '10' },
+        /terminationGracePeriodSeconds \(10\) is shorter/,
+      ],
       [{ 'dalp.dapp.image.tag': 'latest' }, /image\/tag/],
     ];
     for (const [set, message] of cases) {
@@ -381,7 +457,10 @@ describe('switches', () => {
     for (const service of ['postgresql', 'redis', 'rustfs']) {
       const objects = render('support', { set: { [`${service}.enabled`]: 'false' } });
       assert.deepEqual(
-        objects.filter((o) => o.metadata.labels?.['dalp.io/component'] === service || o.metadata.name.endsWith(`-${service}`)),
+        objects.filter(
+          (o) =>
+            o.metadata.labels?.['dalp.io/component'] === service || o.metadata.name.endsWith(`-${service}`),
+        ),
         [],
       );
       assert.equal(find(objects, 'StatefulSet').length, 2);
@@ -391,13 +470,21 @@ describe('switches', () => {
   it('an inline password lands in the chart Secret (only then), referenced by secretKeyRef', () => {
     const objects = render('dalp', {
       values: ['dalp/ci/external-datastores-values.yaml'],
-      set: { 'global.datastores.default.postgresql.existingSecret': '', 'global.datastores.default.postgresql.password': 's3cr3t-value' },
+      set: {
+        'global.datastores.default.postgresql.existingSecret': '',
+        'global.datastores.default.postgresql.password': 's3cr3t-value',
+      },
     });
     const secret = one(objects, 'Secret');
     assert.equal(Buffer.from(secret.data['postgresql-password'], 'base64').toString(), 's3cr3t-value');
     const env = envOf(dappDeployment(objects));
-    assert.deepEqual(env.get('DATABASE_PASSWORD')?.valueFrom, { secretKeyRef: { name: secret.metadata.name, key: 'postgresql-password' } });
-    assert.equal(find(render('dalp', { values: ['dalp/ci/external-datastores-values.yaml'] }), 'Secret').length, 0);
+    assert.deepEqual(env.get('DATABASE_PASSWORD')?.valueFrom, {
+      secretKeyRef: { name: secret.metadata.name, key: 'postgresql-password' },
+    });
+    assert.equal(
+      find(render('dalp', { values: ['dalp/ci/external-datastores-values.yaml'] }), 'Secret').length,
+      0,
+    );
   });
 
   it('global.datastores.dapp overrides global.datastores.default key by key', () => {

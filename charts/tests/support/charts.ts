@@ -11,7 +11,12 @@ export const examplesDir = join(chartsDir, 'examples');
 export interface K8sObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are arbitrary JSON checked by the tests
   spec?: any;
   // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are arbitrary JSON checked by the tests
@@ -35,7 +40,8 @@ export class ChartWorkspace {
     this.dir = mkdtempSync(join(tmpdir(), 'dalp-charts-'));
     cpSync(chartsDir, this.dir, {
       recursive: true,
-      filter: (src) => !src.includes(`${join(chartsDir, 'tests')}`) && !/\/dalp-(local|staging)\/charts(\/|$)/.test(src),
+      filter: (src) =>
+        !src.includes(`${join(chartsDir, 'tests')}`) && !/\/dalp-(local|staging)\/charts(\/|$)/.test(src),
     });
     for (const wrapper of ['dalp-local', 'dalp-staging']) {
       const built = runHelm(['dependency', 'build', join(this.dir, wrapper)]);
@@ -48,7 +54,10 @@ export class ChartWorkspace {
   }
 
   /** `helm template` with the given values files (relative to charts/) and --set pairs. */
-  render(chart: string, options: { values?: string[]; set?: Record<string, string>; release?: string } = {}): RenderResult {
+  render(
+    chart: string,
+    options: { values?: string[]; set?: Record<string, string>; release?: string } = {},
+  ): RenderResult {
     const args = ['template', options.release ?? 'dalp', this.chart(chart), '--namespace', 'dalp'];
     for (const file of options.values ?? []) args.push('--values', join(this.dir, file));
     for (const [key, value] of Object.entries(options.set ?? {})) args.push('--set', `${key}=${value}`);
@@ -56,7 +65,8 @@ export class ChartWorkspace {
     const objects: K8sObject[] = [];
     if (result.status === 0) {
       for (const doc of parseAllDocuments(result.stdout)) {
-        if (doc.errors.length > 0) throw new Error(`helm template produced invalid YAML: ${doc.errors[0]?.message}`);
+        if (doc.errors.length > 0)
+          throw new Error(`helm template produced invalid YAML: ${doc.errors[0]?.message}`);
         const value = doc.toJS() as K8sObject | null;
         if (value) objects.push(value);
       }
@@ -75,6 +85,7 @@ export function find(objects: K8sObject[], kind: string, name?: string): K8sObje
 
 export function one(objects: K8sObject[], kind: string, name?: string): K8sObject {
   const found = find(objects, kind, name);
-  if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}`);
   return found[0]!;
 }

@@ -20,7 +20,8 @@ const route = fromFile('openshift-route.schema.json');
 function ajvErrors(validate: ValidateFunction, object: K8sObject): string[] {
   if (validate(object)) return [];
   return (validate.errors ?? []).map(
-    (e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${e.params.additionalProperty}` : ''}`,
+    (e) =>
+      `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${e.params.additionalProperty}` : ''}`,
   );
 }
 

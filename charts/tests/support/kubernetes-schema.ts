@@ -82,7 +82,8 @@ export class KubernetesSchema {
   /** Errors of one object against this version's schema; empty when valid. */
   validate(object: K8sObject): string[] {
     const { apiVersion, kind } = object;
-    if (!this.serves(apiVersion, kind)) return [`${apiVersion} ${kind} is not served by Kubernetes ${this.version}`];
+    if (!this.serves(apiVersion, kind))
+      return [`${apiVersion} ${kind} is not served by Kubernetes ${this.version}`];
     const version = apiVersion.split('/').pop()!;
     const className = `${version[0]!.toUpperCase()}${version.slice(1)}${kind}`;
     if (!this.models.has(className)) return [`no model ${className} in Kubernetes ${this.version}`];
@@ -95,7 +96,8 @@ export class KubernetesSchema {
     }
     if (validate(object)) return [];
     return (validate.errors ?? []).map(
-      (e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${e.params.additionalProperty}` : ''}`,
+      (e) =>
+        `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${e.params.additionalProperty}` : ''}`,
     );
   }
 

@@ -29,7 +29,10 @@ export const renderableCases: MatrixCase[] = [
   {
     name: 'HPA on',
     chart: 'dalp-local',
-    set: { 'dalp.dapp.autoscaling.enabled': 'true', 'dalp.dapp.autoscaling.targetMemoryUtilizationPercentage': '80' },
+    set: {
+      'dalp.dapp.autoscaling.enabled': 'true',
+      'dalp.dapp.autoscaling.targetMemoryUtilizationPercentage': '80',
+    },
   },
   {
     name: 'Velero on',

@@ -19,8 +19,25 @@ export function generateReadme(valuesFile: string, readme: string): void {
   });
   if (result.status !== 0) {
     const errors = `${result.stdout}${result.stderr}`.split('\n').filter((l) => l.startsWith('ERROR'));
-    throw new Error(`readme generator failed for ${valuesFile}: ${errors.join('; ') || result.stderr.trim()}`);
+    throw new Error(
+      `readme generator failed for ${valuesFile}: ${errors.join('; ') || result.stderr.trim()}`,
+    );
   }
+}
+
+/**
+ * Biome also formats Markdown in this repository (`npm run lint`), so the generator's output is passed
+ * through Biome as if it were the chart's README; otherwise lint and this check would disagree.
+ */
+function biomeFormat(markdown: string, chart: string): string {
+  const biome = join(dirname(require.resolve('@biomejs/biome/package.json')), 'bin', 'biome');
+  const result = spawnSync(biome, ['format', '--stdin-file-path', `charts/${chart}/README.md`], {
+    cwd: join(chartsDir, '..'),
+    input: markdown,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`biome format failed for charts/${chart}/README.md: ${result.stderr}`);
+  return result.stdout;
 }
 
 /** The README a chart would have after regeneration, computed in a temp dir. */
@@ -29,7 +46,7 @@ export function expectedReadme(chart: string): string {
   try {
     copyFileSync(join(chartsDir, chart, 'README.md'), join(dir, 'README.md'));
     generateReadme(join(chartsDir, chart, 'values.yaml'), join(dir, 'README.md'));
-    return readFileSync(join(dir, 'README.md'), 'utf8');
+    return biomeFormat(readFileSync(join(dir, 'README.md'), 'utf8'), chart);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
