@@ -36,7 +36,8 @@ function biomeFormat(markdown: string, chart: string): string {
     input: markdown,
     encoding: 'utf8',
   });
-  if (result.status !== 0) throw new Error(`biome format failed for charts/${chart}/README.md: ${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`biome format failed for charts/${chart}/README.md: ${result.stderr}`);
   return result.stdout;
 }
 
