@@ -168,6 +168,10 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
   const resolve = async (frontends: Frontend[]): Promise<ResolvedFrontend[]> => {
     const resolved: ResolvedFrontend[] = [];
     for (const frontend of frontends) {
+      for (const name of [frontend.name, ...frontend.backends.map((b) => b.name)]) {
+        if (!/^[A-Za-z0-9_.:-]+$/.test(name))
+          throw new Error(`haproxy: invalid frontend or server name "${name}"`);
+      }
       const port = frontend.port ?? ports.get(frontend.name) ?? (await freePort());
       ports.set(frontend.name, port);
       resolved.push({ frontend, port });

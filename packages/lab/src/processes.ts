@@ -78,7 +78,8 @@ export interface TempDir {
 export function makeTempDir(prefix: string, owner?: RunAs): TempDir {
   const path = mkdtempSync(join(tmpdir(), `dalp-lab-${prefix}-`));
   if (owner) chownSync(path, owner.uid, owner.gid);
-  const remove = (): void => rmSync(path, { recursive: true, force: true });
+  // Retries: a server killed an instant ago may still be finishing a write into the directory.
+  const remove = (): void => rmSync(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   const unregister = registerCleanup(remove);
   return {
     path,

@@ -100,7 +100,15 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   }
 }
 
+/** Passwords go into a redis.conf between double quotes: refuse what would break out of them. */
+function assertConfigSafe(what: string, value: string | undefined): void {
+  if (value !== undefined && /["\\\r\n]/.test(value)) {
+    throw new Error(`${what} must not contain quotes, backslashes or line breaks`);
+  }
+}
+
 async function configureAndStart(dir: TempDir, options: RedisOptions): Promise<RedisServer> {
+  assertConfigSafe('redis password', options.password);
   const port = options.port ?? (await freePort());
   const tlsPort = options.tls ? await freePort() : undefined;
   const certs = options.tls ? await createCertificates(dir.path, 'redis') : undefined;
@@ -247,6 +255,8 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
   const masterName = options.masterName ?? 'lab-primary';
   const { password, sentinelPassword } = options;
   const timeout = options.startTimeoutMs ?? 30_000;
+  assertConfigSafe('redis password', password);
+  assertConfigSafe('sentinel password', sentinelPassword);
   const servers: RedisServer[] = [];
   const sentinels: (Sentinel & { stop(): Promise<void> })[] = [];
   const dir = makeTempDir('sentinel');

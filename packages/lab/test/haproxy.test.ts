@@ -122,3 +122,12 @@ describe('HAProxy in front of HTTP replicas', () => {
     );
   });
 });
+
+describe('HAProxy configuration errors', () => {
+  test('a name HAProxy cannot parse is refused before anything starts', async () => {
+    await assert.rejects(
+      startHaproxy({ frontends: [{ name: 'bad name', kind: 'http', backends: [] }] }),
+      /invalid frontend or server name "bad name"/,
+    );
+  });
+});

@@ -20,6 +20,10 @@ describe('standalone Redis with a password and TLS', () => {
     await redis?.destroy();
   });
 
+  test('a password that would break redis.conf is refused', async () => {
+    await assert.rejects(startRedis({ password: 'a"b' }), /must not contain quotes/);
+  });
+
   test('answers with the password and refuses without it', async () => {
     assert.equal(
       await withRedisClient({ port: redis.port, password: 'lab-secret' }, (c) => c.ping()),
