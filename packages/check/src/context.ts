@@ -36,6 +36,12 @@ export class CheckContext {
   readonly alerts: AlertRule[] = [];
   private readonly kinds = new Map<string, KubeObject[]>();
   private readonly hpaByTarget = new Map<string, KubeObject>();
+  // Indexes keep every rule linear in the input: without them, matching each workload against every PDB
+  // or pod grows with the square of the object count (see bench/check.bench.ts).
+  private readonly byNamespace = new Map<string, Map<string, KubeObject[]>>();
+  private readonly byName = new Map<string, KubeObject>();
+  private readonly workloadsByNamespace = new Map<string, Workload[]>();
+  private podsByLabel?: Map<string, KubeObject[]>;
 
   constructor(
     readonly objects: KubeObject[],
@@ -46,8 +52,14 @@ export class CheckContext {
       const list = this.kinds.get(kind);
       if (list) list.push(object);
       else this.kinds.set(kind, [object]);
+      this.byName.set(`${kind}\0${namespaceOf(object)}\0${object.metadata?.name ?? ''}`, object);
       const workload = toWorkload(object);
-      if (workload) this.workloads.push(workload);
+      if (workload) {
+        this.workloads.push(workload);
+        const list = this.workloadsByNamespace.get(workload.namespace);
+        if (list) list.push(workload);
+        else this.workloadsByNamespace.set(workload.namespace, [workload]);
+      }
     }
     for (const hpa of this.ofKind('HorizontalPodAutoscaler')) {
       const target = hpa.spec?.scaleTargetRef;
@@ -78,6 +90,57 @@ export class CheckContext {
     return this.kinds.get(kind) ?? [];
   }
 
+  /** Objects of a kind in one namespace (namespace-less objects count as "default"). */
+  inNamespace(kind: string, namespace: string): KubeObject[] {
+    let index = this.byNamespace.get(kind);
+    if (!index) {
+      index = new Map();
+      for (const object of this.ofKind(kind)) {
+        const ns = namespaceOf(object);
+        const list = index.get(ns);
+        if (list) list.push(object);
+        else index.set(ns, [object]);
+      }
+      this.byNamespace.set(kind, index);
+    }
+    return index.get(namespace) ?? [];
+  }
+
+  find(kind: string, namespace: string, name: string): KubeObject | undefined {
+    return this.byName.get(`${kind}\0${namespace}\0${name}`);
+  }
+
+  workloadsIn(namespace: string): Workload[] {
+    return this.workloadsByNamespace.get(namespace) ?? [];
+  }
+
+  /** Live pods in a namespace that a selector selects, found through a label index. */
+  podsMatching(namespace: string, selector: LabelSelector | undefined): KubeObject[] {
+    if (!selector) return [];
+    if (!this.podsByLabel) {
+      this.podsByLabel = new Map();
+      for (const pod of this.ofKind('Pod')) {
+        if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+        const ns = namespaceOf(pod);
+        const keys = [
+          `${ns}\0`,
+          ...Object.entries(pod.metadata?.labels ?? {}).map(([k, v]) => `${ns}\0${k}=${v}`),
+        ];
+        for (const key of keys) {
+          const list = this.podsByLabel.get(key);
+          if (list) list.push(pod);
+          else this.podsByLabel.set(key, [pod]);
+        }
+      }
+    }
+    let candidates = this.podsByLabel.get(`${namespace}\0`) ?? [];
+    for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
+      const bucket = this.podsByLabel.get(`${namespace}\0${k}=${v}`) ?? [];
+      if (bucket.length < candidates.length) candidates = bucket;
+    }
+    return candidates.filter((pod) => selectorMatches(selector, pod.metadata?.labels ?? {}));
+  }
+
   hpaFor(workload: Workload): KubeObject | undefined {
     return this.hpaByTarget.get(`${workload.namespace}/${workload.kind}/${workload.name}`);
   }
@@ -98,22 +161,14 @@ export class CheckContext {
 
   /** PDBs in the workload's namespace whose selector picks the workload's pods. */
   pdbsFor(workload: Workload): KubeObject[] {
-    return this.ofKind('PodDisruptionBudget').filter(
-      (pdb) =>
-        namespaceOf(pdb) === workload.namespace &&
-        selectorMatches(pdb.spec?.selector as LabelSelector | undefined, workload.podLabels),
+    return this.inNamespace('PodDisruptionBudget', workload.namespace).filter((pdb) =>
+      selectorMatches(pdb.spec?.selector as LabelSelector | undefined, workload.podLabels),
     );
   }
 
   /** Live pods (from a dump or cluster) that belong to the workload. */
   podsOf(workload: Workload): KubeObject[] {
     if (workload.kind === 'Pod') return [workload.object];
-    return this.ofKind('Pod').filter(
-      (pod) =>
-        namespaceOf(pod) === workload.namespace &&
-        selectorMatches(workload.selector, pod.metadata?.labels ?? {}) &&
-        pod.status?.phase !== 'Succeeded' &&
-        pod.status?.phase !== 'Failed',
-    );
+    return this.podsMatching(workload.namespace, workload.selector);
   }
 }

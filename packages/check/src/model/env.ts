@@ -12,9 +12,7 @@ export interface EnvValue {
 }
 
 function configMap(ctx: CheckContext, namespace: string, name: string): KubeObject | undefined {
-  return ctx
-    .ofKind('ConfigMap')
-    .find((c) => c.metadata?.name === name && (c.metadata?.namespace || 'default') === namespace);
+  return ctx.find('ConfigMap', namespace, name);
 }
 
 /** A container's environment as the kubelet would build it, as far as the checked objects show. */

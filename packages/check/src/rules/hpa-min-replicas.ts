@@ -13,9 +13,9 @@ export const rule: Rule = {
     return ctx.ofKind('HorizontalPodAutoscaler').map((hpa) => {
       const ref = refOf(hpa);
       const target = hpa.spec?.scaleTargetRef ?? {};
-      const workload = ctx.workloads.find(
-        (w) => w.namespace === namespaceOf(hpa) && w.kind === target.kind && w.name === target.name,
-      );
+      const workload = ctx
+        .workloadsIn(namespaceOf(hpa))
+        .find((w) => w.kind === target.kind && w.name === target.name);
       if (workload?.singleton) return pass(ref);
       const min = typeof hpa.spec?.minReplicas === 'number' ? hpa.spec.minReplicas : 1;
       return min >= 2

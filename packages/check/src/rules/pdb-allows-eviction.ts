@@ -25,9 +25,7 @@ export const rule: Rule = {
     return ctx.ofKind('PodDisruptionBudget').flatMap((pdb) => {
       const ref = refOf(pdb);
       const selector = pdb.spec?.selector as LabelSelector | undefined;
-      const covered = ctx.workloads.filter(
-        (w) => w.namespace === namespaceOf(pdb) && selectorMatches(selector, w.podLabels),
-      );
+      const covered = ctx.workloadsIn(namespaceOf(pdb)).filter((w) => selectorMatches(selector, w.podLabels));
       // pdb-selects-pods reports PDBs that cover nothing.
       if (covered.length === 0) return [];
       let expected = 0;

@@ -16,14 +16,9 @@ export const rule: Rule = {
       const selector = pdb.spec?.selector as LabelSelector | undefined;
       if (!selector) return fail(ref, 'has no selector, so it selects no pods');
       const ns = namespaceOf(pdb);
-      const workload = ctx.workloads.find(
-        (w) => w.namespace === ns && selectorMatches(selector, w.podLabels),
-      );
+      const workload = ctx.workloadsIn(ns).find((w) => selectorMatches(selector, w.podLabels));
       if (workload) return pass(ref);
-      const pod = ctx
-        .ofKind('Pod')
-        .find((p) => namespaceOf(p) === ns && selectorMatches(selector, p.metadata?.labels));
-      if (pod) return pass(ref);
+      if (ctx.podsMatching(ns, selector).length > 0) return pass(ref);
       return fail(
         ref,
         `selector ${JSON.stringify(selector)} matches the pods of no workload in namespace ${ns}`,
