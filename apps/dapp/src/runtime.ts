@@ -5,7 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { MemoryCache } from './adapters/cache/memory.ts';
 import { FilesystemObjectStore } from './adapters/object-store/filesystem.ts';
 import { Database, poolConfig } from './adapters/postgres/database.ts';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from './adapters/postgres/embedded.ts';
+import type { EmbeddedDatabase } from './adapters/postgres/embedded.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
 import type { Config } from './config.ts';
 import { Health } from './health.ts';
@@ -85,6 +85,8 @@ export async function createRuntime(
   const external = config.database.external;
   if (!external) {
     log.info({ dataDir: resolve(config.dataDir) }, 'no database configured: starting embedded PostgreSQL');
+    // Loaded only when used: the embedded server's package must not touch production processes.
+    const { startEmbeddedPostgres } = await import('./adapters/postgres/embedded.ts');
     embedded = await startEmbeddedPostgres(config.dataDir, (m) =>
       log.debug({ component: 'embedded-postgres' }, m),
     );

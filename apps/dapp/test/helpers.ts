@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, type PostgresServer, startPostgres } from '@dalp/lab';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
+import type pg from 'pg';
 import { pino } from 'pino';
+import { Database } from '../src/adapters/postgres/database.ts';
 import { loadConfig } from '../src/config.ts';
 import { buildApp } from '../src/http/app.ts';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../src/runtime.ts';
@@ -123,7 +124,7 @@ export async function startService(
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  const direct = new Database({ connectionString: databaseUrl, max: 2 });
   return {
     runtime,
     app,
@@ -131,11 +132,12 @@ export async function startService(
     adminKey,
     admin: new Client(url, adminKey),
     anonymous: new Client(url),
-    sql: async (text, values) => (await pool.query(text, values)).rows,
+    sql: async <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
+      (await direct.query<R>(text, values)).rows,
     close: async () => {
       await app.close();
       await runtime.close();
-      await pool.end();
+      await direct.close();
       data.remove();
     },
   };

