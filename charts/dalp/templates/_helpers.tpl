@@ -318,6 +318,9 @@ settings must fail here, because the dalp subchart cannot see the support chart'
 {{- else }}
 {{- include "dalp.env.var" (dict "name" "DATABASE_PASSWORD" "secret" (include "dalp.secretName" .) "key" "postgresql-password") }}
 {{- end }}
+{{- if and (has (toString $c.sslMode) (list "verify-ca" "verify-full")) (not $c.sslRootCertSecret) }}
+{{- fail (printf "dalp: global.datastores.dapp.postgresql.sslRootCertSecret (or global.datastores.default.postgresql.sslRootCertSecret) is required with sslMode %s: the dapp needs the CA bundle to verify the server" $c.sslMode) }}
+{{- end }}
 {{- include "dalp.env.var" (dict "name" "DATABASE_SSLMODE" "value" $c.sslMode) }}
 {{- if $c.sslRootCertSecret }}
 - name: DATABASE_SSLROOTCERT

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type Config, loadConfig } from '../../apps/dapp/src/config.ts';
+import { ChartWorkspace, type K8sObject } from './support/charts.ts';
+import { renderableCases } from './support/matrix.ts';
+
+/**
+ * The chart/service contract, checked from both ends: the environment each rendered container would get
+ * (secret references resolved to stand-in values, $(VAR) expanded as the kubelet does) goes through the
+ * dapp's own configuration loader. It must load, and it must never fall back to the embedded laptop
+ * defaults (embedded PostgreSQL, in-process cache, filesystem store), which would split state per pod.
+ */
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string } };
+}
+
+function standIn(key: string): string {
+  if (/port/i.test(key)) return '6380';
+  return `stand-in-${key}-${'x'.repeat(24)}`;
+}
+
+function resolveEnv(vars: EnvVar[]): NodeJS.ProcessEnv {
+  const env: Record<string, string> = {};
+  for (const v of vars) {
+    let value = v.value ?? (v.valueFrom?.secretKeyRef ? standIn(v.valueFrom.secretKeyRef.key) : undefined);
+    assert.ok(value !== undefined, `${v.name} has neither value nor secretKeyRef`);
+    // Kubernetes expands $(NAME) from variables defined earlier in the list.
+    value = value.replace(/\$\(([A-Z0-9_]+)\)/g, (whole, name: string) => env[name] ?? whole);
+    env[v.name] = value;
+  }
+  return env;
+}
+
+function containersOf(objects: K8sObject[]): { where: string; env: EnvVar[] }[] {
+  const out: { where: string; env: EnvVar[] }[] = [];
+  for (const o of objects) {
+    if (o.kind !== 'Deployment' && o.kind !== 'Job') continue;
+    const spec = o.spec.template.spec;
+    for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+      out.push({ where: `${o.kind}/${o.metadata.name} ${c.name}`, env: c.env ?? [] });
+    }
+  }
+  return out;
+}
+
+let ws: ChartWorkspace;
+before(() => {
+  ws = new ChartWorkspace();
+});
+after(() => ws.dispose());
+
+describe('rendered environments load in the dapp configuration', () => {
+  for (const c of renderableCases.filter((x) => x.chart !== 'support')) {
+    it(c.name, () => {
+      const result = ws.render(c.chart, { values: c.values, set: c.set });
+      assert.equal(result.status, 0, result.stderr);
+      const containers = containersOf(result.objects);
+      assert.ok(containers.length > 0);
+      for (const { where, env } of containers) {
+        let config: Config;
+        try {
+          config = loadConfig(resolveEnv(env));
+        } catch (error) {
+          assert.fail(`${where}: ${(error as Error).message}`);
+        }
+        assert.ok(config.database.external?.host, `${where}: would start an embedded PostgreSQL`);
+        assert.ok(
+          config.cache.url !== 'memory://' || (config.cache.sentinels?.length ?? 0) > 0,
+          `${where}: would use the in-process cache`,
+        );
+        assert.notEqual(
+          config.objectStore.driver,
+          'filesystem',
+          `${where}: would store documents on the pod`,
+        );
+        assert.equal(config.port, 3000);
+        assert.ok(config.shutdown.drainDelayMs > 0 && config.shutdown.timeoutMs > 0);
+      }
+    });
+  }
+});
