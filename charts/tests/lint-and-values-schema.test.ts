@@ -114,3 +114,15 @@ describe('values.schema.json rejects bad values with a clear message', () => {
     );
   });
 });
+
+describe('Kubernetes version floor', () => {
+  for (const chart of ['dalp-local', 'dalp-staging', 'support']) {
+    it(`${chart} renders for 1.29 and refuses 1.28`, () => {
+      const ok = runHelm(['template', 'dalp', ws.chart(chart), '--kube-version', '1.29.0']);
+      assert.equal(ok.status, 0, ok.stderr);
+      const old = runHelm(['template', 'dalp', ws.chart(chart), '--kube-version', '1.28.9']);
+      assert.notEqual(old.status, 0);
+      assert.match(old.stderr, /kubeVersion|incompatible with Kubernetes/i);
+    });
+  }
+});
