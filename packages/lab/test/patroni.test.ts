@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { type Haproxy, type PatroniCluster, startHaproxy, startPatroniCluster } from '../src/index.ts';
+import { TIMED_OUT, withTimeout } from '../src/processes.ts';
 
 // The heaviest lab file: one 3-node cluster shared by every test below, which run in order.
 describe('Patroni cluster behind HAProxy (synchronous replication)', () => {
@@ -157,5 +158,41 @@ describe('Patroni cluster behind HAProxy (synchronous replication)', () => {
     const replication = await cluster.replication();
     assert.ok(replication.some((r) => r.applicationName === killed.name && r.state === 'streaming'));
     assert.equal((await cluster.primary())?.name, leader.name, 'a rejoining node must not take over');
+  });
+});
+
+describe('Patroni with synchronous_mode_strict (2 nodes)', () => {
+  let cluster: PatroniCluster;
+  before(async () => {
+    cluster = await startPatroniCluster({ nodes: 2, synchronous: true, synchronousStrict: true });
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  test('with the only sync replica gone a commit waits, and completes once the replica is back', async () => {
+    const leader = await cluster.waitForHealthy({ streamingReplicas: 1 });
+    const replica = cluster.members.find((m) => m.name !== leader.name)!;
+    const client = new pg.Client({ connectionString: cluster.nodeUrl(leader.name) });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      await client.query('CREATE TABLE strict_writes (id int PRIMARY KEY)');
+      await cluster.killNode(replica.name);
+      let committed = false;
+      const commit = client.query('INSERT INTO strict_writes VALUES (1)').then(() => {
+        committed = true;
+      });
+      await sleep(3_000);
+      assert.equal(committed, false, 'strict mode must not acknowledge a commit no replica has');
+      await cluster.restartNode(replica.name);
+      // withTimeout clears its timer: a pending 60 s sleep would hold the test process open.
+      const outcome = await withTimeout(commit, 60_000);
+      assert.notEqual(outcome, TIMED_OUT, 'the commit must complete once the replica is back');
+      assert.equal(committed, true);
+      assert.equal((await cluster.primary())?.name, leader.name);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   });
 });
