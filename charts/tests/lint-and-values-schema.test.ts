@@ -17,9 +17,13 @@ describe('helm lint', () => {
     ['support', []],
     ['dalp-local', []],
     ['dalp-staging', []],
+    ...['aws', 'azure', 'gcp', 'openshift'].map((provider): [string, string[]] => [
+      'dalp-staging',
+      ['--values', 'examples/values-production-ha.yaml', '--values', `examples/providers/${provider}.yaml`],
+    ]),
   ];
   for (const [chart, extra] of charts) {
-    it(chart, () => {
+    it(`${chart} ${extra.filter((a) => a.endsWith('.yaml')).join(' + ')}`.trim(), () => {
       const args = [
         'lint',
         '--strict',

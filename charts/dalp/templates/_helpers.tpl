@@ -265,10 +265,12 @@ settings must fail here, because the dalp subchart cannot see the support chart'
 {{- define "dalp.wrapper.checkDatastores" -}}
 {{- $support := .Values.support | default dict -}}
 {{- $supportOn := or (not (hasKey $support "enabled")) $support.enabled -}}
+{{- /* What the dalp subchart will see: its own `dalp.global` overridden by the release's globals. */ -}}
+{{- $global := mergeOverwrite (deepCopy ((.Values.dalp | default dict).global | default dict)) (deepCopy (.Values.global | default dict)) -}}
 {{- $missing := list -}}
 {{- range $service, $bundle := dict "postgresql" "postgresql" "redis" "redis" "objectStorage" "rustfs" }}
 {{- $enabled := and $supportOn (get $support $bundle | default dict).enabled -}}
-{{- if and (not $enabled) (not (include "dalp.datastore.external" (dict "global" $.Values.global "service" $service))) }}
+{{- if and (not $enabled) (not (include "dalp.datastore.external" (dict "global" $global "service" $service))) }}
 {{- $missing = append $missing (printf "%s is required because support.%s.enabled is false" (include "dalp.datastore.missingKey" (dict "service" $service)) $bundle) -}}
 {{- end }}
 {{- end }}
