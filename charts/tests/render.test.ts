@@ -487,6 +487,52 @@ describe('switches', () => {
     );
   });
 
+  it('NetworkPolicy: open http by default; restricted ingress and egress when asked; refuses a policy that lets nothing in', () => {
+    const open = one(
+      render('dalp-local', { set: { 'dalp.dapp.networkPolicy.enabled': 'true' } }),
+      'NetworkPolicy',
+    );
+    assert.deepEqual(open.spec.policyTypes, ['Ingress']);
+    assert.equal(open.spec.ingress[0].from, undefined);
+    const closed = one(
+      render('dalp-local', {
+        set: {
+          'dalp.dapp.networkPolicy.enabled': 'true',
+          'dalp.dapp.networkPolicy.allowExternal': 'false',
+          'dalp.dapp.networkPolicy.ingressNamespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name':
+            'ingress-nginx',
+          'dalp.dapp.networkPolicy.restrictEgress': 'true',
+        },
+      }),
+      'NetworkPolicy',
+    );
+    assert.deepEqual(closed.spec.policyTypes, ['Ingress', 'Egress']);
+    assert.deepEqual(closed.spec.ingress[0].from, [
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+    ]);
+    const ports = closed.spec.egress.flatMap((e: { ports: { port: number }[] }) =>
+      e.ports.map((p) => p.port),
+    );
+    assert.ok(ports.includes(53) && ports.includes(5432) && ports.includes(6379));
+    const nothing = ws.render('dalp-local', {
+      set: { 'dalp.dapp.networkPolicy.enabled': 'true', 'dalp.dapp.networkPolicy.allowExternal': 'false' },
+    });
+    assert.notEqual(nothing.status, 0);
+    assert.match(nothing.stderr, /allowExternal is false but no ingressNamespaceSelector/);
+  });
+
+  it('the bootstrap admin key comes from an existing secret only', () => {
+    const env = envOf(
+      dappDeployment(
+        render('dalp-local', { set: { 'dalp.dapp.config.bootstrapAdminKey.existingSecret': 'dalp-admin' } }),
+      ),
+    );
+    assert.deepEqual(env.get('DALP_BOOTSTRAP_ADMIN_KEY')?.valueFrom, {
+      secretKeyRef: { name: 'dalp-admin', key: 'admin-api-key' },
+    });
+    assert.equal(envOf(dappDeployment(render('dalp-local'))).has('DALP_BOOTSTRAP_ADMIN_KEY'), false);
+  });
+
   it('global.datastores.dapp overrides global.datastores.default key by key', () => {
     const env = envOf(
       dappDeployment(
