@@ -86,6 +86,20 @@ describe('PostgreSQL with a password and TLS', () => {
     assert.equal(rows[0].ssl, true);
   });
 
+  test('require (libpq semantics) encrypts without verifying; verify-ca checks the chain', async () => {
+    // node-postgres reads sslmode=require as verify-full unless told to follow libpq.
+    for (const url of [
+      `${server.url({ sslmode: 'require' })}&uselibpqcompat=true`,
+      server.url({ sslmode: 'verify-ca' }),
+    ]) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const { rows } = await client.query('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+      await client.end();
+      assert.equal(rows[0].ssl, true, url.split('?')[1]);
+    }
+  });
+
   test('a certificate from another CA is rejected', async () => {
     const other = makeTempDir('other-ca');
     try {
