@@ -192,3 +192,9 @@ export function allocatable(node: KubeObject): Resources {
     pods: parseQuantity(a.pods) ?? 110,
   };
 }
+
+/** Pods with equal node selector, node affinity and tolerations may land on the same nodes. */
+export function placementSignature(spec: PodSpec): string {
+  // nodeName is left out on purpose: it is where a running pod is now, not where it may go next.
+  return JSON.stringify([spec?.nodeSelector, spec?.affinity?.nodeAffinity, spec?.tolerations]);
+}

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../types.ts';
 import {
   allocatable,
+  placementSignature,
   podFitsNodeRules,
   podRequests,
   type Resources,
@@ -104,11 +105,7 @@ function simulateOne(
   const domains = new TopologyDomains(survivors);
   const unplaced: ZoneLoss['unplaced'] = [];
   for (const { pod, requests } of withRequests) {
-    const signature = JSON.stringify([
-      pod.spec?.nodeSelector,
-      pod.spec?.affinity?.nodeAffinity,
-      pod.spec?.tolerations,
-    ]);
+    const signature = placementSignature(pod.spec);
     let heap = heaps.get(signature);
     if (!heap) {
       heap = new FreeCpuHeap(survivors.filter((s) => podFitsNodeRules(pod.spec, s.node)));

@@ -1,5 +1,11 @@
-import { isNodeReady, podFitsNodeRules, staticPinning, zoneOf } from '../model/scheduling.ts';
-import type { Rule } from '../types.ts';
+import {
+  isNodeReady,
+  placementSignature,
+  podFitsNodeRules,
+  staticPinning,
+  zoneOf,
+} from '../model/scheduling.ts';
+import type { KubeObject, Rule } from '../types.ts';
 import { fail, pass } from './helpers.ts';
 import { multiReplica } from './spread.ts';
 
@@ -13,12 +19,19 @@ export const rule: Rule = {
   check(ctx) {
     const nodes = ctx.options.clusterState ? ctx.ofKind('Node').filter(isNodeReady) : [];
     const clusterZones = new Set(nodes.map(zoneOf).filter(Boolean));
+    const eligibleBySignature = new Map<string, KubeObject[]>();
     return multiReplica(ctx).map((w) => {
       const pinned = staticPinning(w.podSpec);
       if (pinned) return fail(w.ref, `all replicas pinned by ${pinned}`);
       if (nodes.length > 0) {
         // With node state we can see pinning by any label: which nodes the rules leave eligible.
-        const eligible = nodes.filter((n) => podFitsNodeRules(w.podSpec, n));
+        // Workloads share placement rules far more often than not: compute each rule set's nodes once.
+        const signature = placementSignature(w.podSpec);
+        let eligible = eligibleBySignature.get(signature);
+        if (!eligible) {
+          eligible = nodes.filter((n) => podFitsNodeRules(w.podSpec, n));
+          eligibleBySignature.set(signature, eligible);
+        }
         const zones = new Set(eligible.map(zoneOf).filter(Boolean));
         if (eligible.length === 0)
           return fail(w.ref, 'no ready node satisfies its node selector, affinity and tolerations');
