@@ -23,11 +23,17 @@ export { freePort, freePorts } from './ports.ts';
 export { type PostgresOptions, type PostgresServer, type SslMode, startPostgres } from './postgres.ts';
 export {
   cleanupAll,
+  killGroup,
   type ManagedProcess,
+  makeTempDir,
+  pidAlive,
   registerCleanup,
   spawnManaged,
+  type TempDir,
+  TIMED_OUT,
   type WaitOptions,
   waitFor,
+  withTimeout,
 } from './processes.ts';
 export {
   type Address,

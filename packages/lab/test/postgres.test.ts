@@ -119,3 +119,15 @@ describe('PostgreSQL with a password and TLS', () => {
     assert.match(String((error as Error)?.message), /password authentication failed/);
   });
 });
+
+describe('PostgreSQL start failures', () => {
+  test('a server that cannot start fails fast with the tail of its log', async () => {
+    const started = Date.now();
+    await assert.rejects(startPostgres({ settings: { shared_buffers: "'lots'" } }), (error: Error) => {
+      assert.match(error.message, /exited before it was ready/);
+      assert.match(error.message, /invalid value for parameter "shared_buffers"/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 25_000, 'an early exit must not wait for the start timeout');
+  });
+});
