@@ -82,6 +82,12 @@ describe('values.schema.json rejects bad values with a clear message', () => {
       message: /sslMode.*must be one of/,
     },
     {
+      name: 'a misspelt data service key through a wrapper',
+      chart: 'dalp-staging',
+      set: { 'global.datastores.default.postgresql.sslmode': 'require' },
+      message: /additional properties 'sslmode' not allowed/,
+    },
+    {
       name: 'bundled image without a tag',
       chart: 'support',
       set: { 'redis.image.tag': '' },
