@@ -237,6 +237,11 @@ describe('inputs', () => {
     assert.equal(pdb.object.name, 'dalp-web');
     // The template is found in the dependency's source directory, not in the built archive.
     assert.match(pdb.source.file, /charts\/web\/templates\/deployment\.gotmpl$/);
+    // A change to the dependency's source after its archive was built is picked up (the archive is rebuilt).
+    const values = join(copy, 'web', 'values.yaml');
+    writeFileSync(values, readFileSync(values, 'utf8').replace('enabled: false', 'enabled: true'));
+    const again = await dalp(['check', join(copy, 'wrapper'), '--format', 'json', '--fail-on', 'none']);
+    assert.ok(!JSON.parse(again.stdout).findings.some((f: { rule: string }) => f.rule === 'pdb-missing'));
   });
 
   test('--output writes the report and prints the summary on stderr', async () => {

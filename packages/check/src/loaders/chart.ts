@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { runHelm } from '@dalp/helm';
 import { parse } from 'yaml';
@@ -41,23 +41,45 @@ function helmReason(stderr: string): string {
   return error.replace(/^Error:\s*/, '').slice(0, 400);
 }
 
-/** Local (file://) dependencies need `helm dependency build` before the first render. */
+/** Newest modification time of the files under a chart directory (its own charts/ archives excluded). */
+function newestSourceMtime(dir: string): number {
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    if (name === 'charts' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    const stat = statSync(path);
+    newest = Math.max(newest, stat.isDirectory() ? newestSourceMtime(path) : stat.mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Local (file://) dependencies need `helm dependency build` before the first render, and again whenever a
+ * dependency's source changed after its archive was built: helm renders the archive, so a stale one
+ * would have us check yesterday's templates.
+ */
 function buildDependencies(dir: string, chart: ChartYaml): void {
   const local = (chart.dependencies ?? []).filter((d) => d.repository?.startsWith('file://'));
   if (local.length === 0) return;
   const charts = join(dir, 'charts');
-  const missing = local.some(
-    (d) => !existsSync(join(charts, d.name ?? '')) && !hasArchive(charts, d.name ?? ''),
-  );
-  if (!missing) return;
+  const stale = local.some((d) => {
+    const name = d.name ?? '';
+    if (existsSync(join(charts, name)) && statSync(join(charts, name)).isDirectory()) return false; // vendored source
+    const archive = archiveOf(charts, name);
+    if (!archive) return true;
+    const source = resolve(dir, (d.repository ?? '').slice('file://'.length));
+    return existsSync(source) && newestSourceMtime(source) > statSync(archive).mtimeMs;
+  });
+  if (!stale) return;
   const result = runHelm(['dependency', 'build', dir, '--skip-refresh']);
   if (result.status !== 0)
     throw new InputError(`helm dependency build ${dir} failed: ${helmReason(result.stderr)}`);
 }
 
-function hasArchive(charts: string, name: string): boolean {
-  if (!existsSync(charts)) return false;
-  return readdirSync(charts).some((f) => f.startsWith(`${name}-`) && f.endsWith('.tgz'));
+function archiveOf(charts: string, name: string): string | undefined {
+  if (!existsSync(charts)) return undefined;
+  const file = readdirSync(charts).find((f) => f.startsWith(`${name}-`) && f.endsWith('.tgz'));
+  return file ? join(charts, file) : undefined;
 }
 
 /**
