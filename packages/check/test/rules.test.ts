@@ -18,6 +18,15 @@ describe('rule modules', () => {
     }
   });
 
+  test('every rule module in src/rules is registered', async () => {
+    const dir = new URL('../src/rules/', import.meta.url);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const module = (await import(new URL(file, dir).href)) as { rule?: unknown };
+      if (module.rule)
+        assert.ok(RULES.includes(module.rule as (typeof RULES)[number]), `${file} is not in RULES`);
+    }
+  });
+
   test('every rule has a failing and a passing fixture', () => {
     const dirs = new Set(readdirSync(join(FIXTURES, 'rules')));
     for (const rule of RULES) {

@@ -8,10 +8,15 @@ export function renderText(report: CheckReport): string {
   const out: string[] = [];
   for (const [row, findings] of byRow(report.findings)) {
     out.push(`${row}`);
+    // One fix line per rule and row: seven uncovered alert items need the advice once, not seven times.
+    const advised = new Set<string>();
     for (const f of findings) {
       const where = f.source ? ` (${f.source.file}${f.source.line ? `:${f.source.line}` : ''})` : '';
       out.push(`  ${MARK[f.severity]} [${f.rule}] ${objectLabel(f.object)}: ${f.message}${where}`);
-      if (f.severity !== 'info') out.push(`        fix: ${f.fix}`);
+      if (f.severity !== 'info' && !advised.has(`${f.rule}\0${f.fix}`)) {
+        advised.add(`${f.rule}\0${f.fix}`);
+        out.push(`        fix: ${f.fix}`);
+      }
     }
     out.push('');
   }
