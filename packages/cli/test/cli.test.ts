@@ -227,6 +227,25 @@ describe('inputs', () => {
     assert.ok(!findings.some((f) => f.rule === 'pdb-missing'), 'a single replica needs no PDB');
   });
 
+  test('charts render as for a cluster with the Prometheus Operator and Velero APIs', async () => {
+    // The test chart renders its PrometheusRule only when Capabilities has the PrometheusRule API.
+    const run = await dalp([
+      'check',
+      fixture('charts/web'),
+      '--format',
+      'json',
+      '--fail-on',
+      'none',
+      '--kube-version',
+      '1.31.0',
+    ]);
+    const uncovered = JSON.parse(run.stdout).findings.filter(
+      (f: { rule: string }) => f.rule === 'alert-coverage',
+    );
+    assert.equal(uncovered.length, 6);
+    assert.ok(!uncovered.some((f: { object: { name: string } }) => f.object.name === 'pod-restarts'));
+  });
+
   test('a chart with a file:// dependency and no charts/ directory is built first', async () => {
     const copy = join(work, 'charts');
     cpSync(fixture('charts'), copy, { recursive: true });

@@ -12,7 +12,21 @@ export interface ChartInput {
   set: string[];
   namespace?: string;
   releaseName?: string;
+  /** Extra Capabilities.APIVersions, beside DEFAULT_API_VERSIONS. */
+  apiVersions?: string[];
+  kubeVersion?: string;
 }
+
+/**
+ * Charts commonly render PrometheusRules and Velero Schedules only when the cluster serves those APIs.
+ * `helm template` knows no cluster, so we render as the production cluster the checks assume would be.
+ */
+export const DEFAULT_API_VERSIONS = [
+  'monitoring.coreos.com/v1',
+  'monitoring.coreos.com/v1/PrometheusRule',
+  'velero.io/v1',
+  'velero.io/v1/Schedule',
+];
 
 interface ChartYaml {
   name?: string;
@@ -142,6 +156,9 @@ export function renderChart(input: ChartInput): LoadedObjects {
   if (input.namespace) args.push('--namespace', input.namespace);
   for (const file of input.values) args.push('--values', file);
   for (const pair of input.set) args.push('--set', pair);
+  for (const version of [...DEFAULT_API_VERSIONS, ...(input.apiVersions ?? [])])
+    args.push('--api-versions', version);
+  if (input.kubeVersion) args.push('--kube-version', input.kubeVersion);
   const result = runHelm(args);
   if (result.status !== 0)
     throw new InputError(`helm template ${input.dir} failed: ${helmReason(result.stderr)}`);

@@ -25,6 +25,8 @@ interface CheckFlags {
   set: string[];
   namespace?: string;
   releaseName: string;
+  apiVersions: string[];
+  kubeVersion?: string;
   dump?: string;
   cluster?: boolean;
   context?: string;
@@ -85,6 +87,8 @@ async function loadInputs(
       values: flags.values,
       set: flags.set,
       releaseName: flags.releaseName,
+      apiVersions: flags.apiVersions,
+      ...(flags.kubeVersion ? { kubeVersion: flags.kubeVersion } : {}),
       ...(flags.namespace ? { namespace: flags.namespace } : {}),
     });
     return { loaded, clusterState: false, primary: join(dir, 'Chart.yaml') };
@@ -111,6 +115,13 @@ export function registerCheck(
     .option('--set <key=value>', 'chart value override (repeatable)', collect, [])
     .option('-n, --namespace <ns>', 'namespace to render into, or to read with --cluster')
     .option('--release-name <name>', 'helm release name used to render the chart', 'dalp')
+    .option(
+      '--api-versions <version>',
+      'extra API version for the chart’s Capabilities checks (repeatable; the Prometheus Operator and Velero APIs are always on)',
+      collect,
+      [],
+    )
+    .option('--kube-version <version>', 'Kubernetes version for the chart’s Capabilities checks')
     .option('--dump <file>', 'cluster dump from `kubectl get ... -A -o json` ("-" for stdin)')
     .option('--cluster', 'read the objects from the live API through the kubeconfig')
     .option('--context <name>', 'kubeconfig context for --cluster')
