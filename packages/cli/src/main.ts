@@ -15,8 +15,12 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     .description('DALP cloud-native high availability: checks, lab and drills')
     .version(version)
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(text) })
-    .showHelpAfterError('(run with --help for usage)');
+    // Usage errors stay on one line ("error: ..."), like every other user error of the CLI.
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      outputError: (text, write) => write(`${text.trim().replace(/\s*\n\s*/g, ' ')}\n`),
+    });
   registerCheck(
     program,
     io,
