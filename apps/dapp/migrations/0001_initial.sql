@@ -44,13 +44,16 @@ CREATE TABLE balances (
   PRIMARY KEY (asset_id, investor_id)
 );
 
+-- No foreign keys here on purpose: every journal insert would take a KEY SHARE lock on its asset row, and
+-- with many concurrent transfers of one asset PostgreSQL serialises them on that row's multixact. The
+-- ledger code reads the asset and investors in the same transaction, and neither is ever deleted.
 CREATE TABLE journal (
   seq              bigserial PRIMARY KEY,
   id               uuid NOT NULL UNIQUE,
-  asset_id         uuid NOT NULL REFERENCES assets (id),
+  asset_id         uuid NOT NULL,
   kind             text NOT NULL CHECK (kind IN ('mint', 'transfer', 'burn', 'redeem')),
-  from_investor    uuid REFERENCES investors (id),
-  to_investor      uuid REFERENCES investors (id),
+  from_investor    uuid,
+  to_investor      uuid,
   amount           numeric(78, 0) NOT NULL CHECK (amount > 0),
   total_supply     numeric(78, 0) NOT NULL,
   idempotency_key  text NOT NULL,

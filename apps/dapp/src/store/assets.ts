@@ -5,7 +5,7 @@ import { DomainError, notFound } from '../domain/errors.ts';
 import { type Actor, recordAudit } from './audit.ts';
 import { CURSOR_UUID, decodeCursor, type Page, page } from './pagination.ts';
 
-interface AssetRow {
+export interface AssetRow {
   id: string;
   symbol: string;
   name: string;
@@ -37,8 +37,8 @@ export function assetFromRow(row: AssetRow): Asset {
   };
 }
 
-export async function lockAsset(db: Queryable, id: string, mode: 'SHARE' | 'UPDATE'): Promise<Asset> {
-  const { rows } = await db.query<AssetRow>(`SELECT * FROM assets WHERE id = $1 FOR ${mode}`, [id]);
+async function lockAsset(db: Queryable, id: string): Promise<Asset> {
+  const { rows } = await db.query<AssetRow>('SELECT * FROM assets WHERE id = $1 FOR UPDATE', [id]);
   if (!rows[0]) throw notFound('asset', id);
   return assetFromRow(rows[0]);
 }
@@ -95,7 +95,7 @@ export class AssetStore {
 
   async setStatus(id: string, status: AssetStatus, actor: Actor): Promise<Asset> {
     return this.db.transaction(async (tx) => {
-      const current = await lockAsset(tx, id, 'UPDATE');
+      const current = await lockAsset(tx, id);
       assertTransition(current.status, status);
       const { rows } = await tx.query<AssetRow>(
         'UPDATE assets SET status = $2, updated_at = now() WHERE id = $1 RETURNING *',

@@ -1,11 +1,11 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { Database, Queryable } from '../adapters/postgres/database.ts';
+import type { Database } from '../adapters/postgres/database.ts';
 import { notFound } from '../domain/errors.ts';
 import { assertCountry, type Investor, type KycStatus } from '../domain/investors.ts';
 import { type Actor, recordAudit } from './audit.ts';
 import { CURSOR_UUID, decodeCursor, type Page, page } from './pagination.ts';
 
-interface InvestorRow {
+export interface InvestorRow {
   id: string;
   name: string;
   country: string;
@@ -14,7 +14,7 @@ interface InvestorRow {
   updated_at: Date;
 }
 
-function investorFromRow(row: InvestorRow): Investor {
+export function investorFromRow(row: InvestorRow): Investor {
   return {
     id: row.id,
     name: row.name,
@@ -23,11 +23,6 @@ function investorFromRow(row: InvestorRow): Investor {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
-}
-
-export async function loadInvestors(db: Queryable, ids: string[]): Promise<Map<string, Investor>> {
-  const { rows } = await db.query<InvestorRow>('SELECT * FROM investors WHERE id = ANY($1::uuid[])', [ids]);
-  return new Map(rows.map((r) => [r.id, investorFromRow(r)]));
 }
 
 export interface InvestorPatch {

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../adapters/postgres/database.ts';
 import { DomainError, notFound } from '../domain/errors.ts';
 import { type LedgerKind, planLedgerWrite } from '../domain/ledger.ts';
-import { lockAsset } from './assets.ts';
-import { type Actor, recordAudit } from './audit.ts';
-import { loadInvestors } from './investors.ts';
+import { type AssetRow, assetFromRow } from './assets.ts';
+import type { Actor } from './audit.ts';
+import { type InvestorRow, investorFromRow } from './investors.ts';
 import { CURSOR_SEQ, decodeCursor, type Page, page } from './pagination.ts';
 
 export interface LedgerWrite {
@@ -78,85 +78,100 @@ export class LedgerStore {
    * id order, so concurrent writes never deadlock on each other.
    */
   async write(input: LedgerWrite, actor: Actor): Promise<LedgerWriteResult> {
-    const applied = await this.db.transaction(async (tx) => {
-      const claim = await tx.query(
-        `INSERT INTO idempotency_keys (principal_id, key, request_hash) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING RETURNING 1`,
-        [actor.principalId, input.idempotencyKey, input.requestHash],
-      );
-      if (claim.rowCount === 0) return undefined;
+    const partyIds = [
+      ...new Set([input.from, input.to].filter((id): id is string => id !== undefined)),
+    ].sort();
+    // Supply-changing writes lock the asset row. Transfers only read it: a status change committing while a
+    // transfer runs simply orders after it (the transfer read the asset first), and locking one hot row from
+    // every transfer would serialize them all on it.
+    const assetLock = input.kind === 'transfer' ? '' : 'FOR UPDATE';
 
-      // Supply-changing writes take the asset row exclusively; transfers only need it stable.
-      const asset = await lockAsset(tx, input.assetId, input.kind === 'transfer' ? 'SHARE' : 'UPDATE');
-      const partyIds = [
-        ...new Set([input.from, input.to].filter((id): id is string => id !== undefined)),
-      ].sort();
-      const investors = await loadInvestors(tx, partyIds);
-      const known = partyIds.filter((id) => investors.has(id));
-      if (known.length > 0) {
-        await tx.query(
-          `INSERT INTO balances (asset_id, investor_id, amount)
-           SELECT $1, id, 0 FROM unnest($2::uuid[]) AS id ORDER BY id ON CONFLICT DO NOTHING`,
-          [asset.id, known],
-        );
-      }
-      const locked = await tx.query<{ investor_id: string; amount: string }>(
-        `SELECT investor_id, amount FROM balances WHERE asset_id = $1 AND investor_id = ANY($2::uuid[])
-         ORDER BY investor_id FOR UPDATE`,
-        [asset.id, known],
-      );
-      const balances = new Map(locked.rows.map((r) => [r.investor_id, BigInt(r.amount)]));
+    // Four round trips per write (claim, lock, write, commit), as named prepared statements so PostgreSQL
+    // plans them once per connection: row locks are held for as short as possible.
+    const applied = await this.db.transaction(async (tx) => {
+      // 1. Claim the key, make sure the parties' balance rows exist (so they can be locked), read the asset.
+      const claimed = await tx.query<AssetRow & { claimed: boolean }>({
+        name: `ledger-claim${assetLock ? '-lock' : ''}`,
+        text: `WITH claim AS (
+           INSERT INTO idempotency_keys (principal_id, key, request_hash) VALUES ($1, $2, $3)
+           ON CONFLICT DO NOTHING RETURNING 1
+         ), ensure AS (
+           INSERT INTO balances (asset_id, investor_id, amount)
+           SELECT a.id, i.id, 0 FROM assets a JOIN investors i ON i.id = ANY($5::uuid[])
+           WHERE a.id = $4 AND EXISTS (SELECT 1 FROM claim) ORDER BY i.id
+           ON CONFLICT DO NOTHING
+         )
+         SELECT a.*, EXISTS (SELECT 1 FROM claim) AS claimed FROM assets a WHERE a.id = $4 ${assetLock}`,
+        values: [actor.principalId, input.idempotencyKey, input.requestHash, input.assetId, partyIds],
+      });
+      const assetRow = claimed.rows[0];
+      if (!assetRow) throw notFound('asset', input.assetId);
+      if (!assetRow.claimed) return undefined;
+      const asset = assetFromRow(assetRow);
+
+      // 2. The parties and their balances, balance rows locked in id order (no deadlocks between writers).
+      const parties = await tx.query<InvestorRow & { amount: string }>({
+        name: 'ledger-lock-parties',
+        text: `SELECT i.*, b.amount FROM investors i JOIN balances b ON b.investor_id = i.id AND b.asset_id = $1
+         WHERE i.id = ANY($2::uuid[]) ORDER BY i.id FOR UPDATE OF b`,
+        values: [asset.id, partyIds],
+      });
+      const investors = new Map(parties.rows.map((r) => [r.id, investorFromRow(r)]));
+      const balances = new Map(parties.rows.map((r) => [r.id, BigInt(r.amount)]));
 
       const plan = planLedgerWrite(
         { asset, investors, balances },
         { kind: input.kind, from: input.from, to: input.to, amount: input.amount },
       );
+      const entry: JournalEntry = {
+        id: randomUUID(),
+        assetId: asset.id,
+        kind: input.kind,
+        from: input.from ?? null,
+        to: input.to ?? null,
+        amount: input.amount.toString(),
+        totalSupply: plan.totalSupply.toString(),
+        createdAt: new Date().toISOString(),
+      };
 
-      for (const [investorId, amount] of plan.balances) {
-        await tx.query('UPDATE balances SET amount = $3 WHERE asset_id = $1 AND investor_id = $2', [
+      // 3. Every write of the operation in one statement: balances, supply, journal, audit, stored response.
+      await tx.query({
+        name: 'ledger-apply',
+        text: `WITH moved AS (
+           UPDATE balances b SET amount = v.amount::numeric
+           FROM unnest($2::uuid[], $3::text[]) AS v(investor_id, amount)
+           WHERE b.asset_id = $1 AND b.investor_id = v.investor_id
+         ), supply AS (
+           UPDATE assets SET total_supply = $4::numeric, updated_at = now() WHERE id = $1 AND $5::boolean
+         ), entry AS (
+           INSERT INTO journal (id, asset_id, kind, from_investor, to_investor, amount, total_supply,
+                                idempotency_key, actor, request_id, created_at)
+           VALUES ($6, $1, $7, $8, $9, $10, $4::numeric, $11, $12, $13, $14)
+         ), audit AS (
+           INSERT INTO audit_log (actor, action, entity_type, entity_id, request_id, details)
+           VALUES ($12, $15, 'journal', $6, $13, $16)
+         )
+         UPDATE idempotency_keys SET status_code = 201, response = $17 WHERE principal_id = $12 AND key = $11`,
+        values: [
           asset.id,
-          investorId,
-          amount.toString(),
-        ]);
-      }
-      if (plan.totalSupply !== asset.totalSupply) {
-        await tx.query('UPDATE assets SET total_supply = $2, updated_at = now() WHERE id = $1', [
-          asset.id,
-          plan.totalSupply.toString(),
-        ]);
-      }
-      const { rows } = await tx.query<JournalRow>(
-        `INSERT INTO journal (id, asset_id, kind, from_investor, to_investor, amount, total_supply,
-                              idempotency_key, actor, request_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
-        [
-          randomUUID(),
-          asset.id,
-          input.kind,
-          input.from ?? null,
-          input.to ?? null,
-          input.amount.toString(),
-          plan.totalSupply.toString(),
+          [...plan.balances.keys()],
+          [...plan.balances.values()].map(String),
+          entry.totalSupply,
+          plan.totalSupply !== asset.totalSupply,
+          entry.id,
+          entry.kind,
+          entry.from,
+          entry.to,
+          entry.amount,
           input.idempotencyKey,
           actor.principalId,
           actor.requestId,
+          entry.createdAt,
+          `ledger.${input.kind}`,
+          JSON.stringify({ assetId: asset.id, amount: entry.amount }),
+          JSON.stringify(entry),
         ],
-      );
-      const entry = entryFromRow(rows[0]!);
-      await recordAudit(
-        tx,
-        actor,
-        `ledger.${input.kind}`,
-        { type: 'journal', id: entry.id },
-        {
-          assetId: asset.id,
-          amount: entry.amount,
-        },
-      );
-      await tx.query(
-        'UPDATE idempotency_keys SET status_code = 201, response = $3 WHERE principal_id = $1 AND key = $2',
-        [actor.principalId, input.idempotencyKey, JSON.stringify(entry)],
-      );
+      });
       return entry;
     });
     if (applied) return { entry: applied, replayed: false };

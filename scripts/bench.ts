@@ -1,0 +1,15 @@
+// `npm run bench`: every benchmark of the repo, each printed as a table. Figures are only comparable within
+// one run (each benchmark measures its own baseline beside it); the machine is shared and noisy.
+import { runDappBench } from '../apps/dapp/bench/dapp.bench.ts';
+import { runCheckBench } from '../packages/check/bench/check.bench.ts';
+
+const only = process.argv.slice(2);
+const suites: Array<[string, () => Promise<Array<Record<string, string | number>>>]> = [
+  ['dapp: reads and transfers vs same-run baselines', runDappBench],
+  ['dalp check: objects per second and linearity', runCheckBench],
+];
+for (const [name, run] of suites) {
+  if (only.length > 0 && !only.some((o) => name.includes(o))) continue;
+  console.log(`\n${name}`);
+  console.table(await run());
+}
