@@ -11,9 +11,6 @@ import {
   type SourceLocation,
 } from './types.ts';
 
-const sameRef = (a: KubeObject, kind: string, name: string, namespace?: string) =>
-  a.kind === kind && (a.metadata?.name ?? '(unnamed)') === name && a.metadata?.namespace === namespace;
-
 /** Runs every applicable rule; each (rule, object) evaluation yields a pass or exactly one finding. */
 export function runCheck(
   objects: KubeObject[],
@@ -51,13 +48,7 @@ export function runCheck(
         `${result.object.kind}/${result.object.namespace ?? ''}/${result.object.name}`,
       );
       const source = origin && sources.get(origin);
-      if (
-        source &&
-        origin &&
-        sameRef(origin, result.object.kind, result.object.name, result.object.namespace)
-      ) {
-        finding.source = source;
-      }
+      if (source) finding.source = source;
       findings.push(finding);
       results.push({ rule: rule.id, row, object: result.object, finding });
     }

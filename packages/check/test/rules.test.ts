@@ -149,6 +149,17 @@ describe('findings say what is wrong', () => {
     assert.match(pg, /lost evidence: evidence file .*missing\.json does not exist/);
   });
 
+  test('velero: a failed latest backup, a stale one and a schedule that never ran', () => {
+    const messages = findings('velero-backups')
+      .map((f) => `${f.object.name}: ${f.message}`)
+      .sort();
+    assert.deepEqual(messages, [
+      'docs: no backup of this schedule in the dump',
+      'ledger: newest completed backup ledger-20261120020000 is 129 hours old (bound 48)',
+      'shop: latest backup shop-20261125020000 is PartiallyFailed',
+    ]);
+  });
+
   test('bundled data services are notes outside production', () => {
     const staging = checkFiles([join(ruleFixtureDir('bundled-postgresql'), 'fail.yaml')], {
       profile: 'staging',

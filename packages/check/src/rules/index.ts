@@ -33,6 +33,7 @@ import { rule as spreadHostname } from './spread-hostname.ts';
 import { rule as spreadZone } from './spread-zone.ts';
 import { rule as terminationGrace } from './termination-grace.ts';
 import { rule as tolerationEviction } from './toleration-eviction.ts';
+import { rule as veleroBackups } from './velero-backups.ts';
 import { rule as zoneLossCapacity } from './zone-loss-capacity.ts';
 
 export const RULES: readonly Rule[] = [
@@ -64,6 +65,7 @@ export const RULES: readonly Rule[] = [
   bundledObjectStorage,
   credentialsPlain,
   recoveryMethod,
+  veleroBackups,
   alertCoverage,
   podSecurityRestricted,
   imageTagPinned,
