@@ -64,6 +64,7 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: int(0, 10_000_000).default(0),
 
   OBJECT_STORE_DRIVER: z.enum(['filesystem', 's3', 'azure']).optional(),
+  OBJECT_STORE_CREATE_BUCKET: bool.default(false),
   S3_ENDPOINT: z.url({ message: 'must be a URL' }).optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_BUCKET: z.string().min(3).optional(),
@@ -122,6 +123,7 @@ export interface Config {
     | { driver: 'filesystem' }
     | {
         driver: 's3';
+        createBucket: boolean;
         endpoint?: string;
         region: string;
         bucket: string;
@@ -132,7 +134,7 @@ export interface Config {
         accessKeyIdFile?: string;
         secretAccessKeyFile?: string;
       }
-    | { driver: 'azure'; connectionString: string; container: string; prefix: string };
+    | { driver: 'azure'; connectionString: string; container: string; prefix: string; createBucket: boolean };
 }
 
 export class ConfigError extends Error {
@@ -181,6 +183,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     }
     objectStore = {
       driver: 's3',
+      createBucket: env.OBJECT_STORE_CREATE_BUCKET,
       endpoint: env.S3_ENDPOINT,
       region: env.S3_REGION,
       bucket: env.S3_BUCKET ?? '',
@@ -199,6 +202,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       connectionString: env.AZURE_STORAGE_CONNECTION_STRING ?? '',
       container: env.AZURE_STORAGE_CONTAINER ?? '',
       prefix: env.S3_PREFIX,
+      createBucket: env.OBJECT_STORE_CREATE_BUCKET,
     };
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -71,14 +71,18 @@ export class Health {
 
   async readiness(): Promise<Readiness> {
     const database = await this.checkDatabase();
-    const cache = this.cache.state();
-    this.metrics.dependencyUp.set({ dependency: 'cache' }, cache === 'up' ? 1 : 0);
+    const cacheUp = this.cache.state() === 'up';
+    this.metrics.dependencyUp.set({ dependency: 'cache' }, cacheUp ? 1 : 0);
     const ready = !this.shuttingDown && database === 'up';
     this.metrics.ready.set(ready ? 1 : 0);
     return {
       ready,
       shuttingDown: this.shuttingDown,
-      dependencies: { database, cache, objectStore: this.objectStore },
+      dependencies: {
+        database,
+        cache: cacheUp ? 'up' : 'degraded',
+        objectStore: this.objectStore === 'up' ? 'up' : 'degraded',
+      },
     };
   }
 }

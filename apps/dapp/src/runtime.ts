@@ -61,7 +61,7 @@ async function createObjectStore(config: Config): Promise<ObjectStore> {
     }
     case 'azure': {
       const { AzureBlobObjectStore } = await import('./adapters/object-store/azure.ts');
-      return new AzureBlobObjectStore(store);
+      return AzureBlobObjectStore.create(store);
     }
   }
 }

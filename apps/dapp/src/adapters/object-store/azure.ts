@@ -18,7 +18,14 @@ export class AzureBlobObjectStore implements ObjectStore {
   private readonly container: ContainerClient;
   private readonly prefix: string;
 
-  constructor(config: AzureConfig) {
+  static async create(config: AzureConfig): Promise<AzureBlobObjectStore> {
+    const store = new AzureBlobObjectStore(config);
+    // For emulators and bundled set-ups; managed containers are created by their owners.
+    if (config.createBucket) await store.container.createIfNotExists();
+    return store;
+  }
+
+  private constructor(config: AzureConfig) {
     this.container = BlobServiceClient.fromConnectionString(config.connectionString, {
       retryOptions: { maxTries: 2, tryTimeoutInMs: 30_000 },
     }).getContainerClient(config.container);

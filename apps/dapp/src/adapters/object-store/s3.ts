@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import {
+  CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -49,7 +50,20 @@ export class S3ObjectStore implements ObjectStore {
       credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
     };
     const prefix = config.prefix && !config.prefix.endsWith('/') ? `${config.prefix}/` : config.prefix;
-    return new S3ObjectStore(new S3Client(clientConfig), config.bucket, prefix);
+    const store = new S3ObjectStore(new S3Client(clientConfig), config.bucket, prefix);
+    if (config.createBucket) await store.ensureBucket();
+    return store;
+  }
+
+  /** For bundled stores (RustFS, MinIO) that start empty; managed buckets are created by their owners. */
+  private async ensureBucket(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status !== 404) throw new ObjectStoreUnavailableError('object store unreachable', { cause: error });
+      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+    }
   }
 
   private key(key: string): string {
