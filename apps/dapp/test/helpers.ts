@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,7 +110,10 @@ export async function startService(
   overrides: RuntimeOverrides = {},
 ): Promise<TestService> {
   const data = tempDir('svc');
-  const adminKey = `test-admin-${randomBytes(16).toString('hex')}`;
+  // Replicas of one database share the bootstrap admin key, as they would share a Kubernetes secret.
+  const adminKey =
+    env.DALP_BOOTSTRAP_ADMIN_KEY ??
+    `test-admin-${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 32)}`;
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
     DALP_DATA_DIR: data.path,
@@ -214,4 +217,37 @@ export async function waitUntil(what: string, check: () => Promise<boolean> | bo
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+export interface LoadResult {
+  total: number;
+  /** Status codes (or "network: <message>") of every request that was not 2xx. */
+  failures: string[];
+}
+
+/**
+ * A bounded closed-loop load: `concurrency` workers call `op` back to back until `durationMs` has passed
+ * (and at most `maxRequests` in all). Used to prove that a fault causes no client-visible error.
+ */
+export async function runLoad(
+  op: (i: number) => Promise<{ status: number }>,
+  options: { durationMs: number; concurrency?: number; maxRequests?: number },
+): Promise<LoadResult> {
+  const deadline = Date.now() + options.durationMs;
+  const max = options.maxRequests ?? 50_000;
+  let issued = 0;
+  const failures: string[] = [];
+  const worker = async () => {
+    while (Date.now() < deadline && issued < max) {
+      const i = issued++;
+      try {
+        const { status } = await op(i);
+        if (status < 200 || status >= 300) failures.push(String(status));
+      } catch (error) {
+        failures.push(`network: ${(error as Error).message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
+  return { total: issued, failures };
 }
