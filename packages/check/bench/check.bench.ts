@@ -4,11 +4,12 @@ import { stringify } from 'yaml';
 import { DEFAULT_OPTIONS } from '../src/context.ts';
 import { runCheck } from '../src/engine.ts';
 import { parseManifests } from '../src/loaders/manifests.ts';
+import { validateObjects } from '../src/loaders/validate.ts';
 import type { KubeObject } from '../src/types.ts';
 
 // `dalp check` throughput: a generated manifest set of 5,000 objects and a 500-node cluster dump, each
 // also at a tenth of the size, to show that time grows linearly with the input (10x input ~ 10x time).
-// Timed from text to report (parse + all rules), best of several runs after a warm-up.
+// Timed from text to report (parse + schema validation + all rules), best of several runs after a warm-up.
 
 const APPS_PER_NAMESPACE = 10;
 
@@ -172,6 +173,7 @@ function time(
   for (let i = 0; i < runs + 1; i++) {
     const start = performance.now();
     const loaded = parseManifests(text, file);
+    validateObjects(loaded);
     const parsed = performance.now();
     const options = { ...DEFAULT_OPTIONS, now: new Date(), clusterState };
     const report = runCheck(loaded.objects, options, loaded.sources);

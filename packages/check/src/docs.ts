@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RULES } from './rules/index.ts';
 import { ROWS, type Rule } from './types.ts';
@@ -16,7 +19,27 @@ function needs(rule: Rule): string {
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
+/**
+ * Biome is the repository's formatter and it formats Markdown (aligned tables); the generated page goes
+ * through it so that `npm run lint` and the staleness test agree on one byte-exact text.
+ */
+function formatMarkdown(text: string): string {
+  const require = createRequire(import.meta.url);
+  const biome = join(dirname(require.resolve('@biomejs/biome/package.json')), 'bin', 'biome');
+  const result = spawnSync(process.execPath, [biome, 'format', '--stdin-file-path=docs/checks.md'], {
+    input: text,
+    encoding: 'utf8',
+    cwd: new URL('../../../', import.meta.url).pathname,
+  });
+  if (result.status !== 0) throw new Error(`biome format failed: ${result.stderr.split('\n')[0]}`);
+  return result.stdout;
+}
+
 export function renderChecksDoc(): string {
+  return formatMarkdown(renderUnformatted());
+}
+
+function renderUnformatted(): string {
   const out: string[] = [
     '# `dalp check` rules',
     '',

@@ -30,7 +30,14 @@ export function runCheck(
   for (const rule of rules) {
     if (rule.needsClusterState && !options.clusterState) continue;
     if (rule.needsControls && !options.controls) continue;
-    for (const result of rule.check(ctx)) {
+    let ruleResults: ReturnType<Rule['check']>;
+    try {
+      ruleResults = rule.check(ctx);
+    } catch (error) {
+      // A rule bug, not a user error: name the rule so the report of it is actionable.
+      throw new Error(`rule ${rule.id} failed: ${(error as Error)?.message ?? error}`);
+    }
+    for (const result of ruleResults) {
       const row = result.finding?.row ?? rule.rows[0]!;
       if (!result.finding) {
         results.push({ rule: rule.id, row, object: result.object });

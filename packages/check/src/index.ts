@@ -6,6 +6,7 @@ export { type ChartInput, isChartDir, renderChart } from './loaders/chart.ts';
 export { type ClusterInput, loadCluster } from './loaders/cluster.ts';
 export { loadDump } from './loaders/dump.ts';
 export { type LoadedObjects, loadManifestPaths, parseManifests } from './loaders/manifests.ts';
+export { validateObjects } from './loaders/validate.ts';
 export { FORMATS, type Format, render } from './reporters/index.ts';
 export { RULES } from './rules/index.ts';
 export * from './types.ts';

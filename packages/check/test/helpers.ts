@@ -4,6 +4,7 @@ import { type CheckOptions, DEFAULT_OPTIONS } from '../src/context.ts';
 import { loadControls } from '../src/controls.ts';
 import { runCheck } from '../src/engine.ts';
 import { loadManifestPaths } from '../src/loaders/manifests.ts';
+import { validateObjects } from '../src/loaders/validate.ts';
 import type { CheckReport, Profile, Severity } from '../src/types.ts';
 
 export const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;
@@ -33,6 +34,7 @@ export function checkFixture(rule: string, which: 'pass' | 'fail'): CheckReport 
     ? join(dir, `${which}.yaml`)
     : join(dir, `${which}.json`);
   const loaded = loadManifestPaths([file], () => '');
+  validateObjects(loaded); // fixtures must be objects an API server would accept
   const options: CheckOptions = {
     ...DEFAULT_OPTIONS,
     now: new Date(meta.now ?? '2026-11-25T12:00:00Z'),
@@ -45,6 +47,7 @@ export function checkFixture(rule: string, which: 'pass' | 'fail'): CheckReport 
 
 export function checkFiles(files: string[], overrides: Partial<CheckOptions> = {}): CheckReport {
   const loaded = loadManifestPaths(files, () => '');
+  validateObjects(loaded);
   return runCheck(
     loaded.objects,
     { ...DEFAULT_OPTIONS, now: new Date('2026-11-25T12:00:00Z'), ...overrides },

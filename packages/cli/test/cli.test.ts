@@ -145,6 +145,18 @@ describe('bad input', () => {
     assert.equal(JSON.parse(run.stdout).findings.length, 0);
   });
 
+  test('fields of the wrong type are rejected with the file, line, object and field', async () => {
+    const bad = join(work, 'bad-types.yaml');
+    writeFileSync(
+      bad,
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n        - name: web\n          image: web:1\n          ports: http\n',
+    );
+    assertOneLineError(
+      await dalp(['check', bad]),
+      /bad-types\.yaml:5: Deployment\/web is not a valid Deployment: spec\.template\.spec\.containers\.0\.ports must be array$/,
+    );
+  });
+
   test('a scalar document is not a Kubernetes object', async () => {
     assertOneLineError(await dalp(['check', '-'], 'just a string\n'), /not a Kubernetes object/);
   });

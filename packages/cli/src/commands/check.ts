@@ -16,6 +16,7 @@ import {
   render,
   renderChart,
   runCheck,
+  validateObjects,
 } from '@dalp/check';
 import { type Command, Option } from 'commander';
 import { type CliIO, UsageError } from '../io.ts';
@@ -150,6 +151,7 @@ export function registerCheck(
       if (Number.isNaN(now.getTime())) throw new UsageError(`--now: "${flags.now}" is not a date`);
       const controls = flags.controls ? loadControls(flags.controls) : undefined;
       const { loaded, clusterState, primary } = await loadInputs(inputs, flags, io);
+      validateObjects(loaded);
       const options: CheckOptions = {
         ...DEFAULT_OPTIONS,
         profile: flags.profile,
