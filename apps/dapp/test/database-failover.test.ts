@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Haproxy, type PatroniCluster, startHaproxy, startPatroniCluster } from '@dalp/lab';
+import { idempotencyKey, seedLedger, startService, TestDatabase, type TestService } from './helpers.ts';
+import { assertLedgerIntact, median, runLedgerWorkload, watchReadiness } from './ledger-workload.ts';
+
+// Bounds that make a request hitting the failover gap fail fast instead of hanging.
+const FAST_FAIL = { DATABASE_CONNECT_TIMEOUT_MS: '2000', DATABASE_STATEMENT_TIMEOUT_MS: '5000' };
+const REQUEST_BOUND_MS = 15_000;
+
+async function seed(svc: TestService) {
+  const { assetId, investors } = await seedLedger(svc.admin, { investors: 4 });
+  for (const to of investors) {
+    const mint = await svc.admin.post(
+      `/api/v1/assets/${assetId}/mint`,
+      { to, amount: '1000000' },
+      {
+        'idempotency-key': idempotencyKey(),
+      },
+    );
+    assert.equal(mint.status, 201);
+  }
+  return { assetId, investors };
+}
+
+function assertClientBehaviour(result: Awaited<ReturnType<typeof runLedgerWorkload>>) {
+  const statuses = new Set(result.attempts.map((a) => a.status));
+  for (const status of statuses) {
+    assert.ok([201, 503].includes(status), `clients only ever see 201 or 503, saw ${status}`);
+  }
+  const slowest = Math.max(...result.attempts.map((a) => a.endedAt - a.startedAt));
+  assert.ok(slowest < REQUEST_BOUND_MS, `a request hung for ${slowest} ms`);
+  assert.deepEqual(result.abandoned, [], 'every write was eventually acknowledged');
+}
+
+describe('PostgreSQL restart', () => {
+  let db: TestDatabase;
+  let svc: TestService;
+  before(async () => {
+    db = await TestDatabase.start();
+    svc = await startService(await db.createDatabase(), FAST_FAIL);
+  });
+  after(async () => {
+    await svc?.close();
+    await db?.destroy();
+  });
+
+  test('the service rides through a database restart without a restart of its own', async () => {
+    const { assetId, investors } = await seed(svc);
+    const readiness = watchReadiness(svc.url);
+    const workload = runLedgerWorkload({
+      client: svc.admin,
+      assetId,
+      investors,
+      durationMs: 9000,
+      concurrency: 4,
+    });
+    await sleep(2000);
+    await db.server.stop();
+    await sleep(3000);
+    await db.server.start();
+    const result = await workload;
+    const seen = await readiness.stop();
+
+    assertClientBehaviour(result);
+    assert.ok(
+      result.attempts.some((a) => a.status === 503),
+      'writes during the outage were refused with 503',
+    );
+    assert.ok(seen.includes(503), 'readiness turned false while the database was down');
+    assert.equal(seen.at(-1), 200, 'and true again once it was back');
+    await assertLedgerIntact(svc, assetId, result);
+    console.log(
+      `database restart: write outage ${result.writeOutageMs} ms, ${result.acknowledged.size} acknowledged, 0 lost`,
+    );
+  });
+});
+
+describe('Patroni failover (3 nodes, synchronous replication, HAProxy on /primary)', () => {
+  let cluster: PatroniCluster;
+  let haproxy: Haproxy;
+  let svc: TestService;
+  const outages: number[] = [];
+
+  before(async () => {
+    cluster = await startPatroniCluster({ synchronous: true });
+    haproxy = await startHaproxy({
+      frontends: [
+        {
+          name: 'postgres',
+          kind: 'postgres',
+          backends: cluster.members.map((m) => ({ name: m.name, port: m.pgPort, checkPort: m.restPort })),
+        },
+      ],
+    });
+    await cluster.waitForHealthy({ streamingReplicas: 2 });
+    const url = `postgres://${cluster.user}:${encodeURIComponent(cluster.password)}@127.0.0.1:${haproxy.port('postgres')}/postgres`;
+    svc = await startService(url, FAST_FAIL);
+  });
+  after(async () => {
+    await svc?.close();
+    await haproxy?.stop();
+    await cluster?.stop();
+  });
+
+  for (const round of [1, 2, 3]) {
+    test(`failover ${round}: no acknowledged write lost, no 500, recovery without restart`, async () => {
+      await cluster.waitForHealthy({ streamingReplicas: 2, timeoutMs: 90_000 });
+      const { assetId, investors } = await seed(svc);
+      const readiness = watchReadiness(svc.url);
+      const workload = runLedgerWorkload({
+        client: svc.admin,
+        assetId,
+        investors,
+        durationMs: 22_000,
+        concurrency: 4,
+      });
+      await sleep(3000);
+      const old = await cluster.killPrimary();
+      await cluster.waitForNewPrimary(old, 60_000);
+      const result = await workload;
+      const seen = await readiness.stop();
+
+      assertClientBehaviour(result);
+      assert.ok(seen.includes(503), 'readiness turned false while no primary was reachable');
+      assert.equal(seen.at(-1), 200, 'and true again with the new primary');
+      await assertLedgerIntact(svc, assetId, result);
+      outages.push(result.writeOutageMs);
+      console.log(
+        `patroni failover ${round}: write outage ${result.writeOutageMs} ms, ${result.acknowledged.size} acknowledged, 0 lost`,
+      );
+      await cluster.restartNode(old);
+    });
+  }
+
+  test('median write outage of the three failovers is reported', () => {
+    assert.equal(outages.length, 3);
+    console.log(`patroni failover write outage: median ${median(outages)} ms of [${outages.join(', ')}]`);
+  });
+});
