@@ -144,7 +144,15 @@ export function generateDump(nodeCount: number): KubeObject[] {
           name: `app-${d}-${r}`,
           namespace: ns,
           labels: template.metadata.labels,
-          ownerReferences: [{ kind: 'ReplicaSet', name: `app-${d}-rs`, controller: true }],
+          ownerReferences: [
+            {
+              apiVersion: 'apps/v1',
+              kind: 'ReplicaSet',
+              name: `app-${d}-rs`,
+              uid: `uid-${d}`,
+              controller: true,
+            },
+          ],
         },
         spec: { ...template.spec, nodeName: `node-${nodeIndex++ % nodeCount}` },
         status: { phase: 'Running' },
