@@ -227,18 +227,18 @@ export interface LoadResult {
 
 /**
  * A bounded closed-loop load: `concurrency` workers call `op` back to back until `durationMs` has passed
- * (and at most `maxRequests` in all). Used to prove that a fault causes no client-visible error.
+ * (and at most `maxRequests` in all, or until `signal` aborts). Used to prove that a fault causes no client-visible error.
  */
 export async function runLoad(
   op: (i: number) => Promise<{ status: number }>,
-  options: { durationMs: number; concurrency?: number; maxRequests?: number },
+  options: { durationMs: number; concurrency?: number; maxRequests?: number; signal?: AbortSignal },
 ): Promise<LoadResult> {
   const deadline = Date.now() + options.durationMs;
   const max = options.maxRequests ?? 50_000;
   let issued = 0;
   const failures: string[] = [];
   const worker = async () => {
-    while (Date.now() < deadline && issued < max) {
+    while (Date.now() < deadline && issued < max && !options.signal?.aborted) {
       const i = issued++;
       try {
         const { status } = await op(i);
