@@ -14,7 +14,21 @@ export interface CheckOptions {
   /** Node and pod state is present (a dump or a live cluster), so cluster rules run. */
   clusterState: boolean;
   controls?: Controls;
+  /**
+   * Which namespaces' workloads, PDBs, HPAs and ConfigMaps are judged. Objects outside still count where
+   * they matter (a kube-system pod still takes node capacity in the zone-loss model).
+   */
+  scope?: NamespaceScope;
 }
+
+export interface NamespaceScope {
+  /** Only these namespaces (a `--namespace` run); empty or absent means all. */
+  include?: string[];
+  exclude?: string[];
+}
+
+/** Cluster plumbing the application team does not own; left out of cluster runs unless asked for. */
+export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
 
 export const DEFAULT_OPTIONS: Omit<CheckOptions, 'now'> = {
   profile: 'production',
@@ -54,7 +68,7 @@ export class CheckContext {
       else this.kinds.set(kind, [object]);
       this.byName.set(`${kind}\0${namespaceOf(object)}\0${object.metadata?.name ?? ''}`, object);
       const workload = toWorkload(object);
-      if (workload) {
+      if (workload && this.inScope(object)) {
         this.workloads.push(workload);
         const list = this.workloadsByNamespace.get(workload.namespace);
         if (list) list.push(workload);
@@ -80,6 +94,20 @@ export class CheckContext {
         }
       }
     }
+  }
+
+  /** Whether the object's namespace is one the run judges. */
+  inScope(object: KubeObject): boolean {
+    const scope = this.options.scope;
+    if (!scope) return true;
+    const ns = namespaceOf(object);
+    if (scope.include && scope.include.length > 0 && !scope.include.includes(ns)) return false;
+    return !(scope.exclude ?? []).includes(ns);
+  }
+
+  /** Objects of a kind that the run judges (see `scope`). */
+  scoped(kind: string): KubeObject[] {
+    return this.options.scope ? this.ofKind(kind).filter((o) => this.inScope(o)) : this.ofKind(kind);
   }
 
   get profile(): Profile {

@@ -1,4 +1,4 @@
-export { type CheckOptions, DEFAULT_OPTIONS } from './context.ts';
+export { type CheckOptions, DEFAULT_OPTIONS, type NamespaceScope, SYSTEM_NAMESPACES } from './context.ts';
 export { type Controls, loadControls } from './controls.ts';
 export { exitCodeFor, runCheck, summarize } from './engine.ts';
 export { InputError } from './errors.ts';

@@ -40,7 +40,13 @@ export interface KubeObject {
     namespace?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
-    ownerReferences?: Array<{ kind?: string; name?: string; controller?: boolean }>;
+    ownerReferences?: Array<{
+      apiVersion?: string;
+      kind?: string;
+      name?: string;
+      uid?: string;
+      controller?: boolean;
+    }>;
     [key: string]: unknown;
   };
   // biome-ignore lint/suspicious/noExplicitAny: manifests are untyped input; rules narrow what they read.

@@ -297,6 +297,64 @@ describe('inputs', () => {
     assert.equal(zone.object.name, 'eu-west-1a');
   });
 
+  test('cluster runs judge application namespaces; system pods still take capacity', async () => {
+    const dump = JSON.parse(readFileSync(fixture('dumps/three-zones-holds.json'), 'utf8'));
+    const labels = { 'k8s-app': 'coredns' };
+    const spec = {
+      containers: [
+        {
+          name: 'coredns',
+          image: 'registry.k8s.io/coredns/coredns:v1.11.3',
+          securityContext: { privileged: true },
+          resources: { requests: { cpu: '3', memory: '1Gi' } },
+        },
+      ],
+    };
+    dump.items.push({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'coredns', namespace: 'kube-system' },
+      spec: { replicas: 4, selector: { matchLabels: labels }, template: { metadata: { labels }, spec } },
+    });
+    for (const node of ['b1', 'b2', 'c1', 'c2']) {
+      dump.items.push({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: `coredns-${node}`,
+          namespace: 'kube-system',
+          labels,
+          ownerReferences: [
+            { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'coredns-1', uid: 'u1', controller: true },
+          ],
+        },
+        spec: { ...spec, nodeName: node },
+        status: { phase: 'Running' },
+      });
+    }
+    const file = join(work, 'with-system.json');
+    writeFileSync(file, JSON.stringify(dump));
+    const run = await dalp(['check', '--dump', file, '--format', 'json']);
+    const findings = JSON.parse(run.stdout).findings as Array<{
+      rule: string;
+      object: { name: string; namespace: string };
+    }>;
+    // The system pods fill zones b and c: losing zone a no longer fits, though they are not judged.
+    assert.ok(findings.some((f) => f.rule === 'zone-loss-capacity' && f.object.name === 'eu-west-1a'));
+    assert.ok(!findings.some((f) => f.object.namespace === 'kube-system'));
+    const all = await dalp(['check', '--dump', file, '--format', 'json', '--system-namespaces']);
+    const judged = JSON.parse(all.stdout).findings as Array<{ rule: string; object: { namespace: string } }>;
+    assert.ok(
+      judged.some((f) => f.rule === 'pod-security-restricted' && f.object.namespace === 'kube-system'),
+    );
+    const scoped = await dalp(['check', '--dump', file, '--format', 'json', '-n', 'other']);
+    const other = JSON.parse(scoped.stdout).findings as Array<{ object: { namespace: string } }>;
+    assert.ok(
+      !other.some((f) => f.object.namespace === 'shop'),
+      'namespace shop judged outside --namespace other',
+    );
+  });
+
   test('--controls with --now evaluates evidence ages reproducibly', async () => {
     const dir = fixture('rules/controls-recovery-test');
     const pass = await dalp([

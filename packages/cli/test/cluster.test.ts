@@ -149,7 +149,7 @@ describe('dalp check --cluster', () => {
     assert.ok(!requested.some((p) => p.includes('secrets')));
   });
 
-  test('--namespace limits namespaced lists, nodes stay cluster-wide', async () => {
+  test('--namespace limits namespaced lists; nodes and pods (capacity) stay cluster-wide', async () => {
     requested.length = 0;
     const run = await dalp([
       'check',
@@ -165,8 +165,9 @@ describe('dalp check --cluster', () => {
     ]);
     assert.equal(run.code, 1, run.stderr);
     assert.ok(requested.includes('/api/v1/nodes'));
-    assert.ok(requested.includes('/api/v1/namespaces/shop/pods'));
-    assert.ok(!requested.includes('/api/v1/pods'));
+    assert.ok(requested.includes('/api/v1/pods'));
+    assert.ok(requested.includes('/apis/apps/v1/namespaces/shop/deployments'));
+    assert.ok(!requested.includes('/apis/apps/v1/deployments'));
   });
 
   test('a rejected token, an unknown context and a missing kubeconfig are one-line errors', async () => {

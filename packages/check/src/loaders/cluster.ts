@@ -13,11 +13,12 @@ export interface ClusterInput {
 export const CLUSTER_KINDS: Array<{
   apiVersion: string;
   kind: string;
-  clusterScoped?: boolean;
+  /** Read from every namespace even with --namespace: nodes, and pods, which all take node capacity. */
+  everyNamespace?: boolean;
   optional?: boolean;
 }> = [
-  { apiVersion: 'v1', kind: 'Node', clusterScoped: true },
-  { apiVersion: 'v1', kind: 'Pod' },
+  { apiVersion: 'v1', kind: 'Node', everyNamespace: true },
+  { apiVersion: 'v1', kind: 'Pod', everyNamespace: true },
   { apiVersion: 'v1', kind: 'Service' },
   { apiVersion: 'v1', kind: 'ConfigMap' },
   { apiVersion: 'apps/v1', kind: 'Deployment' },
@@ -57,10 +58,10 @@ export async function loadCluster(input: ClusterInput): Promise<LoadedObjects> {
   if (!kc.getCurrentCluster()) throw new InputError('kubeconfig names no current cluster (use --context)');
   const api = k8s.KubernetesObjectApi.makeApiClient(kc);
   const loaded = emptyLoad();
-  for (const { apiVersion, kind, clusterScoped, optional } of CLUSTER_KINDS) {
+  for (const { apiVersion, kind, everyNamespace, optional } of CLUSTER_KINDS) {
     let items: KubeObject[];
     try {
-      const list = await api.list(apiVersion, kind, clusterScoped ? undefined : input.namespace);
+      const list = await api.list(apiVersion, kind, everyNamespace ? undefined : input.namespace);
       // Round-trip through JSON: the client returns class instances with Date fields; rules read plain JSON.
       items = JSON.parse(JSON.stringify(list.items ?? [])) as KubeObject[];
     } catch (error) {

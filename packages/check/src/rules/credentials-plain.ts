@@ -51,7 +51,7 @@ export const rule: Rule = {
           : fail(w.ref, `credentials as plain env values: ${names.join(', ')}`, row ? { row } : {}),
       );
     }
-    for (const cm of ctx.ofKind('ConfigMap')) {
+    for (const cm of ctx.scoped('ConfigMap')) {
       const data = (cm.data ?? {}) as Record<string, unknown>;
       const names = plainSecrets(Object.entries(data).map(([k, v]) => [k, String(v)]));
       // A ConfigMap holding config files is common; only key-value style keys are judged.

@@ -10,7 +10,7 @@ export const rule: Rule = {
   why: 'At low load an HPA scales down to minReplicas; a floor of 1 recreates the single-replica outage the replica count was meant to avoid.',
   fix: 'Set spec.minReplicas to 2 or more.',
   check(ctx) {
-    return ctx.ofKind('HorizontalPodAutoscaler').map((hpa) => {
+    return ctx.scoped('HorizontalPodAutoscaler').map((hpa) => {
       const ref = refOf(hpa);
       const target = hpa.spec?.scaleTargetRef ?? {};
       const workload = ctx

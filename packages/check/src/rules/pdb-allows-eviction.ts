@@ -22,7 +22,7 @@ export const rule: Rule = {
   why: 'A PDB that allows zero disruptions (minAvailable equal to the replicas, maxUnavailable 0, or a minAvailable reached once an HPA scales down) blocks every node drain, so node upgrades and zone evacuations stall.',
   fix: 'Use maxUnavailable: 1, or a minAvailable strictly below the smallest replica count the workload runs with (its HPA minReplicas when autoscaled).',
   check(ctx) {
-    return ctx.ofKind('PodDisruptionBudget').flatMap((pdb) => {
+    return ctx.scoped('PodDisruptionBudget').flatMap((pdb) => {
       const ref = refOf(pdb);
       const selector = pdb.spec?.selector as LabelSelector | undefined;
       const covered = ctx.workloadsIn(namespaceOf(pdb)).filter((w) => selectorMatches(selector, w.podLabels));

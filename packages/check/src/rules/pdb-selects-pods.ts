@@ -11,7 +11,7 @@ export const rule: Rule = {
   why: 'A PDB whose selector matches nothing (a typo, a renamed label) protects nothing while looking like protection.',
   fix: "Make the PDB's spec.selector equal to the workload's pod template labels (or a subset of them).",
   check(ctx) {
-    return ctx.ofKind('PodDisruptionBudget').map((pdb) => {
+    return ctx.scoped('PodDisruptionBudget').map((pdb) => {
       const ref = refOf(pdb);
       const selector = pdb.spec?.selector as LabelSelector | undefined;
       if (!selector) return fail(ref, 'has no selector, so it selects no pods');

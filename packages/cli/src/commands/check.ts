@@ -16,6 +16,7 @@ import {
   render,
   renderChart,
   runCheck,
+  SYSTEM_NAMESPACES,
   validateObjects,
 } from '@dalp/check';
 import { type Command, Option } from 'commander';
@@ -32,6 +33,7 @@ interface CheckFlags {
   cluster?: boolean;
   context?: string;
   kubeconfig?: string;
+  systemNamespaces?: boolean;
   profile: Profile;
   controls?: string;
   maxTestAge: string;
@@ -114,7 +116,10 @@ export function registerCheck(
     .argument('[inputs...]', 'a chart directory, or manifest files/directories (YAML or JSON), "-" for stdin')
     .option('-f, --values <file>', 'values file for the chart (repeatable)', collect, [])
     .option('--set <key=value>', 'chart value override (repeatable)', collect, [])
-    .option('-n, --namespace <ns>', 'namespace to render into, or to read with --cluster')
+    .option(
+      '-n, --namespace <ns>',
+      'chart: namespace to render into; --dump/--cluster: the namespace whose workloads are judged',
+    )
     .option('--release-name <name>', 'helm release name used to render the chart', 'dalp')
     .option(
       '--api-versions <version>',
@@ -127,6 +132,10 @@ export function registerCheck(
     .option('--cluster', 'read the objects from the live API through the kubeconfig')
     .option('--context <name>', 'kubeconfig context for --cluster')
     .option('--kubeconfig <file>', 'kubeconfig file for --cluster (default: KUBECONFIG or ~/.kube/config)')
+    .option(
+      '--system-namespaces',
+      'with --dump/--cluster, also judge kube-system, kube-public and kube-node-lease workloads',
+    )
     .addOption(
       new Option('--profile <profile>', 'production: bundled data services are errors; staging/local: notes')
         .choices(['production', 'staging', 'local'])
@@ -161,6 +170,15 @@ export function registerCheck(
         clusterState,
         ...(controls ? { controls } : {}),
       };
+      if (clusterState) {
+        // Cluster runs judge the application's namespaces; the rest still counts as node capacity.
+        options.scope = {
+          include: flags.namespace ? [flags.namespace] : [],
+          exclude: flags.systemNamespaces ? [] : SYSTEM_NAMESPACES,
+        };
+      } else if (flags.systemNamespaces) {
+        throw new UsageError('--system-namespaces applies to --dump and --cluster only');
+      }
       const report = runCheck(loaded.objects, options, loaded.sources);
       const text = render(report, flags.format, { version, ...(primary ? { fallbackFile: primary } : {}) });
       if (flags.output) {
