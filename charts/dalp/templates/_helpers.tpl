@@ -456,6 +456,9 @@ settings must fail here, because the dalp subchart cannot see the support chart'
       key: bucket
 - name: S3_FORCE_PATH_STYLE
   value: "true"
+# The bundled RustFS starts empty: the dapp creates its bucket at start (a no-op once it exists).
+- name: OBJECT_STORE_CREATE_BUCKET
+  value: "true"
 - name: S3_ACCESS_KEY_ID
   valueFrom:
     secretKeyRef:
