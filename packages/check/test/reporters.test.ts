@@ -116,6 +116,17 @@ describe('SARIF', () => {
     }
   });
 
+  test('only Security rules carry a security-severity', () => {
+    const sarif = JSON.parse(render(reports[1]![1], 'sarif'));
+    const rules = sarif.runs[0].tool.driver.rules as Array<{
+      id: string;
+      properties: Record<string, unknown>;
+    }>;
+    const byId = new Map(rules.map((r) => [r.id, r.properties]));
+    assert.equal(byId.get('pod-security-restricted')?.['security-severity'], '7.5');
+    assert.equal(byId.get('zone-loss-capacity')?.['security-severity'], undefined);
+  });
+
   test('chart findings point at the template file and the line of the object', () => {
     const loaded = renderChart({ dir: join(FIXTURES, 'charts', 'web'), values: [], set: [] });
     const report = runCheck(loaded.objects, { ...DEFAULT_OPTIONS, now: new Date() }, loaded.sources);

@@ -1,7 +1,7 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RULES } from '../rules/index.ts';
-import type { CheckReport, Severity } from '../types.ts';
+import type { CheckReport, Rule, Severity } from '../types.ts';
 import { objectLabel } from './common.ts';
 
 /** Repository-relative URIs (what code scanning maps to files); absolute file URIs outside the tree. */
@@ -9,6 +9,21 @@ function artifactLocation(file: string): { uri: string; uriBaseId?: string } {
   const rel = relative(process.cwd(), resolve(file)).split(sep).join('/');
   if (rel.startsWith('..') || isAbsolute(rel)) return { uri: pathToFileURL(resolve(file)).href };
   return { uri: rel.split('/').map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
+}
+
+/**
+ * Code scanning treats rules with a `security-severity` as security alerts (ranked by it); only the
+ * Security row's rules are security findings, the rest are availability posture.
+ */
+const SECURITY_SEVERITY: Record<Severity, string> = { error: '7.5', warning: '5.0', info: '2.0' };
+
+function ruleProperties(r: Rule): Record<string, unknown> {
+  const security = r.rows.includes('Security');
+  return {
+    tags: ['kubernetes', 'high-availability', ...(security ? ['security'] : []), ...r.rows],
+    row: r.rows[0],
+    ...(security ? { 'security-severity': SECURITY_SEVERITY[r.severity] } : {}),
+  };
 }
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
@@ -67,7 +82,7 @@ export function renderSarif(report: CheckReport, version: string, fallbackFile?:
               fullDescription: { text: r.why },
               help: { text: `${r.why}\nFix: ${r.fix}`, markdown: `${r.why}\n\n**Fix:** ${r.fix}` },
               defaultConfiguration: { level: LEVEL[r.severity] },
-              properties: { tags: ['kubernetes', 'high-availability', ...r.rows], row: r.rows[0] },
+              properties: ruleProperties(r),
             })),
           },
         },
