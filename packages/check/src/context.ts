@@ -14,6 +14,8 @@ export interface CheckOptions {
   /** Node and pod state is present (a dump or a live cluster), so cluster rules run. */
   clusterState: boolean;
   controls?: Controls;
+  /** Rule ids not to run at all (`--skip`). */
+  skipRules?: string[];
   /**
    * Which namespaces' workloads, PDBs, HPAs and ConfigMaps are judged. Objects outside still count where
    * they matter (a kube-system pod still takes node capacity in the zone-loss model).

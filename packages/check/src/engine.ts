@@ -27,7 +27,9 @@ export function runCheck(
     const r = refOf(o);
     byRef.set(`${r.kind}/${r.namespace ?? ''}/${r.name}`, o);
   }
+  const skipped = new Set(options.skipRules ?? []);
   for (const rule of rules) {
+    if (skipped.has(rule.id)) continue;
     if (rule.needsClusterState && !options.clusterState) continue;
     if (rule.needsControls && !options.controls) continue;
     let ruleResults: ReturnType<Rule['check']>;
@@ -56,6 +58,7 @@ export function runCheck(
       );
       const source = origin && sources.get(origin);
       if (source) finding.source = source;
+      if (origin) exempt(finding, origin);
       findings.push(finding);
       results.push({ rule: rule.id, row, object: result.object, finding });
     }
@@ -69,6 +72,26 @@ export function runCheck(
       a.object.name.localeCompare(b.object.name),
   );
   return { summary: summarize(results), findings, results, objectCount: objects.length };
+}
+
+export const SKIP_ANNOTATION = 'dalp.io/skip-checks';
+export const SKIP_REASON_ANNOTATION = 'dalp.io/skip-checks-reason';
+
+/**
+ * An object may exempt itself from named rules (`dalp.io/skip-checks: "spread-zone,image-tag-pinned"`,
+ * with a `dalp.io/skip-checks-reason`). The finding stays in the report as a note that names the
+ * exemption, so accepted risks remain visible instead of disappearing.
+ */
+function exempt(finding: Finding, origin: KubeObject): void {
+  const annotations = {
+    ...(origin.spec?.template?.metadata?.annotations ?? {}),
+    ...(origin.metadata?.annotations ?? {}),
+  } as Record<string, string>;
+  const listed = (annotations[SKIP_ANNOTATION] ?? '').split(',').map((s) => s.trim());
+  if (!listed.includes(finding.rule) || finding.severity === 'info') return;
+  const reason = annotations[SKIP_REASON_ANNOTATION]?.trim() || 'no reason given';
+  finding.message = `exempted by ${SKIP_ANNOTATION} (${reason}), was ${finding.severity}: ${finding.message}`;
+  finding.severity = 'info';
 }
 
 /** Errors and warnings count findings; passed counts evaluations that raised neither (info notes pass). */

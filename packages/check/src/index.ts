@@ -1,6 +1,6 @@
 export { type CheckOptions, DEFAULT_OPTIONS, type NamespaceScope, SYSTEM_NAMESPACES } from './context.ts';
 export { type Controls, loadControls } from './controls.ts';
-export { exitCodeFor, runCheck, summarize } from './engine.ts';
+export { exitCodeFor, runCheck, SKIP_ANNOTATION, SKIP_REASON_ANNOTATION, summarize } from './engine.ts';
 export { InputError } from './errors.ts';
 export { type ChartInput, isChartDir, renderChart } from './loaders/chart.ts';
 export { type ClusterInput, loadCluster } from './loaders/cluster.ts';

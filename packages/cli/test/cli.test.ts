@@ -355,6 +355,43 @@ describe('inputs', () => {
     );
   });
 
+  test('--skip drops a rule; an annotation exempts one object and keeps it visible as a note', async () => {
+    const failing = fixture('rules/spread-hostname/fail.yaml');
+    const skipped = await dalp([
+      'check',
+      failing,
+      '--skip',
+      'spread-hostname',
+      '--skip',
+      'pdb-missing',
+      '--format',
+      'json',
+    ]);
+    const rules = JSON.parse(skipped.stdout).findings.map((f: { rule: string }) => f.rule);
+    assert.ok(!rules.includes('spread-hostname') && !rules.includes('pdb-missing'));
+    assertOneLineError(
+      await dalp(['check', failing, '--skip', 'spread-everything']),
+      /--skip: unknown rule spread-everything/,
+    );
+    const annotated = join(work, 'annotated.yaml');
+    writeFileSync(
+      annotated,
+      readFileSync(failing, 'utf8').replace(
+        '  namespace: shop\n',
+        '  namespace: shop\n  annotations:\n    dalp.io/skip-checks: spread-hostname, image-tag-pinned\n    dalp.io/skip-checks-reason: one node per replica by node pool\n',
+      ),
+    );
+    const run = await dalp(['check', annotated, '--format', 'json', '--fail-on', 'none']);
+    const exempted = JSON.parse(run.stdout).findings.find(
+      (f: { rule: string }) => f.rule === 'spread-hostname',
+    );
+    assert.equal(exempted.severity, 'info');
+    assert.match(
+      exempted.message,
+      /^exempted by dalp\.io\/skip-checks \(one node per replica by node pool\), was error: /,
+    );
+  });
+
   test('--controls with --now evaluates evidence ages reproducibly', async () => {
     const dir = fixture('rules/controls-recovery-test');
     const pass = await dalp([

@@ -13,6 +13,7 @@ import {
   loadDump,
   loadManifestPaths,
   type Profile,
+  RULES,
   render,
   renderChart,
   runCheck,
@@ -36,6 +37,7 @@ interface CheckFlags {
   systemNamespaces?: boolean;
   profile: Profile;
   controls?: string;
+  skip: string[];
   maxTestAge: string;
   tolerationBound: string;
   format: Format;
@@ -145,6 +147,7 @@ export function registerCheck(
       '--controls <file>',
       'controls evidence file (owner, alerts, recovery tests per row; see docs/controls.md)',
     )
+    .option('--skip <rule>', 'do not run this rule (repeatable; ids in docs/checks.md)', collect, [])
     .option('--max-test-age <days>', 'recovery tests older than this do not count', '90')
     .option('--toleration-bound <seconds>', 'longest acceptable not-ready/unreachable toleration', '300')
     .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('text'))
@@ -158,6 +161,9 @@ export function registerCheck(
     .action(async (inputs: string[], flags: CheckFlags) => {
       const now = flags.now ? new Date(flags.now) : new Date();
       if (Number.isNaN(now.getTime())) throw new UsageError(`--now: "${flags.now}" is not a date`);
+      const unknown = flags.skip.filter((id) => !RULES.some((r) => r.id === id));
+      if (unknown.length > 0)
+        throw new UsageError(`--skip: unknown rule ${unknown.join(', ')} (see docs/checks.md)`);
       const controls = flags.controls ? loadControls(flags.controls) : undefined;
       const { loaded, clusterState, primary } = await loadInputs(inputs, flags, io);
       validateObjects(loaded);
@@ -168,6 +174,7 @@ export function registerCheck(
         maxTestAgeDays: positiveNumber('--max-test-age', flags.maxTestAge),
         tolerationBoundSeconds: positiveNumber('--toleration-bound', flags.tolerationBound),
         clusterState,
+        skipRules: flags.skip,
         ...(controls ? { controls } : {}),
       };
       if (clusterState) {
