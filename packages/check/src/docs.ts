@@ -53,7 +53,8 @@ function renderUnformatted(): string {
     '(for example bundled data services are errors in the `production` profile and notes elsewhere).',
     '',
     `${RULES.length} rules. Inputs: rules marked \`--dump\` or \`--cluster\` need node and pod state; rules marked`,
-    '`--controls` need the evidence file described in [controls.md](controls.md).',
+    '`--controls` need the evidence file described in [controls.md](controls.md). Rules can be skipped',
+    '(`--skip`) or an object exempted (`dalp.io/skip-checks` annotation): see [cli.md](cli.md#exemptions).',
     '',
   ];
   const sections: Array<[string, Rule[]]> = ROWS.map((row) => [
