@@ -47,11 +47,3 @@ export function selectorMatches(
   }
   return true;
 }
-
-export function isEmptySelector(selector: LabelSelector | undefined): boolean {
-  return (
-    !!selector &&
-    Object.keys(selector.matchLabels ?? {}).length === 0 &&
-    (selector.matchExpressions ?? []).length === 0
-  );
-}

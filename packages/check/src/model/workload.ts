@@ -110,8 +110,3 @@ export function allContainersOf(spec: PodSpec): Container[] {
     ...(Array.isArray(spec?.ephemeralContainers) ? spec.ephemeralContainers : []),
   ];
 }
-
-/** Joins per-container problems into one finding message, so each (rule, object) yields one finding. */
-export function joinProblems(problems: string[]): string {
-  return problems.join('; ');
-}

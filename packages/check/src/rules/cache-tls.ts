@@ -34,14 +34,15 @@ export const rule: Rule = {
           if (/^redis:\/\//i.test(value ?? '') && !tlsOn)
             problems.push(`${c.name}: ${name} is redis:// (no TLS)`);
         }
-        const sentinels = [...env.keys()].find((k) => /^(CACHE|REDIS)_SENTINELS$/i.test(k));
-        const sentinelValue = sentinels ? env.get(sentinels)?.value : undefined;
-        if (sentinels && sentinelValue !== undefined) {
+        const sentinelVar = [...env.keys()].find((k) => /^(CACHE|REDIS)_SENTINELS$/i.test(k));
+        const sentinels = sentinelVar ? env.get(sentinelVar)?.value : undefined;
+        if (sentinels !== undefined) {
           usesCache = true;
-          if (!pointsAt(hostOf(sentinelValue), bundledNames) && !tlsOn && tls !== undefined) {
-            problems.push(`${c.name}: ${tlsVar}=${tls} with Sentinels ${sentinelValue.split(',')[0]}`);
-          } else if (!pointsAt(hostOf(sentinelValue), bundledNames) && !tlsVar) {
-            problems.push(`${c.name}: Sentinel connection without CACHE_TLS`);
+          // A TLS switch fed from a Secret is not visible here, so it is not judged.
+          const tlsHidden = tlsVar !== undefined && tls === undefined;
+          if (!tlsOn && !tlsHidden && !pointsAt(hostOf(sentinels), bundledNames)) {
+            const setting = tlsVar ? `${tlsVar}=${tls}` : 'no CACHE_TLS';
+            problems.push(`${c.name}: Sentinels ${sentinels.split(',')[0]} with ${setting} (no TLS)`);
           }
         }
       }
