@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { seedLedger, type TestService, waitUntil } from './helpers.ts';
+import { seedLedger, streamUpload, type TestService, waitUntil } from './helpers.ts';
 
 export interface DocumentsSuiteOptions {
   /** Starts a service whose documents are limited to `maxBytes`, backed by the store under test. */
@@ -100,30 +100,9 @@ export function documentsSuite(name: string, options: DocumentsSuiteOptions) {
       assert.equal(declared.body.error.code, 'payload_too_large');
 
       // Without a Content-Length the limit is enforced while streaming.
-      const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = httpRequest(
-          `${svc.url}/api/v1/assets/${assetId}/documents?name=big.bin`,
-          {
-            method: 'POST',
-            headers: { authorization: `Bearer ${svc.adminKey}`, 'content-type': 'application/octet-stream' },
-          },
-          (res) => {
-            let body = '';
-            res.on('data', (d) => (body += d));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-          },
-        );
-        req.on('error', reject);
-        let sent = 0;
-        const pump = () => {
-          while (sent < LIMIT * 3) {
-            sent += 16 * 1024;
-            if (!req.write(randomBytes(16 * 1024))) return void req.once('drain', pump);
-          }
-          req.end();
-        };
-        pump();
-      }).catch((error: Error) => ({ status: -1, body: error.message }));
+      const chunked = await streamUpload(svc, `/api/v1/assets/${assetId}/documents?name=big.bin`, 48, () =>
+        randomBytes(16 * 1024),
+      ).catch((error: Error) => ({ status: -1, body: error.message }));
       // The server may answer 413 and close while the client is still sending; either way no write lands.
       if (chunked.status !== -1) assert.equal(chunked.status, 413, chunked.body);
       await waitUntil(

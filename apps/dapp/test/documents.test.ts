@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { documentsSuite } from './documents-suite.ts';
-import { seedLedger, startService, TestDatabase } from './helpers.ts';
+import { seedLedger, startService, streamUpload, TestDatabase } from './helpers.ts';
 
 let db: TestDatabase | undefined;
 
@@ -47,28 +46,15 @@ test('a large upload streams through without being buffered whole', async () => 
     }, 20);
     const chunk = Buffer.alloc(256 * 1024, 7);
     const expected = createHash('sha256');
-    const result = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpRequest(`${svc.url}/api/v1/assets/${assetId}/documents?name=big.bin`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${svc.adminKey}`, 'content-type': 'application/octet-stream' },
-      });
-      req.on('response', (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
-      req.on('error', reject);
-      let sent = 0;
-      const pump = () => {
-        while (sent < size) {
-          sent += chunk.length;
-          expected.update(chunk);
-          if (!req.write(chunk)) return void req.once('drain', pump);
-        }
-        req.end();
-      };
-      pump();
-    });
+    const result = await streamUpload(
+      svc,
+      `/api/v1/assets/${assetId}/documents?name=big.bin`,
+      size / chunk.length,
+      () => {
+        expected.update(chunk);
+        return chunk;
+      },
+    );
     clearInterval(sampler);
     assert.equal(result.status, 201, result.body);
     const meta = JSON.parse(result.body);

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -250,4 +251,37 @@ export async function runLoad(
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
   return { total: issued, failures };
+}
+
+/**
+ * Uploads a document as a chunked stream (no Content-Length), `chunks` pieces from `nextChunk`, respecting
+ * back-pressure. Resolves with the response, or rejects when the server cut the connection first.
+ */
+export function streamUpload(
+  svc: Pick<TestService, 'url' | 'adminKey'>,
+  path: string,
+  chunks: number,
+  nextChunk: () => Buffer,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${svc.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${svc.adminKey}`, 'content-type': 'application/octet-stream' },
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    let sent = 0;
+    const pump = () => {
+      while (sent < chunks) {
+        sent += 1;
+        if (!req.write(nextChunk())) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
 }
