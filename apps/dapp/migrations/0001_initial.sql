@@ -99,3 +99,12 @@ CREATE TABLE audit_log (
   details      jsonb NOT NULL DEFAULT '{}'
 );
 CREATE INDEX audit_entity_idx ON audit_log (entity_type, entity_id, seq DESC);
+
+-- Optimistic ledger writes (store/ledger.ts) update a balance only if it still holds the amount the plan was
+-- computed from; when one has moved, this aborts the whole statement, idempotency claim included, with
+-- serialization_failure, and the service plans again under row locks. It decides no ledger rule itself.
+CREATE FUNCTION ledger_state_changed() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  RAISE EXCEPTION 'ledger state changed since it was read' USING ERRCODE = 'serialization_failure';
+END
+$$;

@@ -141,16 +141,35 @@ export class Database {
     throw error;
   }
 
+  /**
+   * One statement outside any transaction; a `{ name, text, values }` config makes it a prepared statement.
+   *
+   * Not pool.query(): that destroys the connection on every failed statement, even a constraint violation or
+   * an optimistic ledger write that lost a race, and the next request then pays a new connection (fork,
+   * authentication, statements prepared again). After a failed statement outside a transaction the session
+   * is clean, so only a broken connection is thrown away.
+   */
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
-    text: string,
+    query: string | pg.QueryConfig,
     values?: unknown[],
   ): Promise<pg.QueryResult<R>> {
+    let client: pg.PoolClient;
     try {
-      const result = await this.pool.query<R>(text, values);
+      client = await this.pool.connect();
+    } catch (error) {
+      return this.translate(error);
+    }
+    let broken = false;
+    try {
+      const result =
+        typeof query === 'string' ? await client.query<R>(query, values) : await client.query<R>(query);
       this.events.onSuccess?.();
       return result;
     } catch (error) {
+      broken = isConnectionError(error);
       return this.translate(error);
+    } finally {
+      client.release(broken ? true : undefined);
     }
   }
 
