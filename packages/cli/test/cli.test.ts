@@ -168,6 +168,13 @@ describe('bad input', () => {
     );
   });
 
+  test('a directory holding a chart is not read as manifests', async () => {
+    assertOneLineError(
+      await dalp(['check', fixture('charts')]),
+      /charts\/broken is a Helm chart: check it on its own/,
+    );
+  });
+
   test('a values file that does not exist', async () => {
     assertOneLineError(
       await dalp(['check', fixture('charts/web'), '-f', join(work, 'none.yaml')]),

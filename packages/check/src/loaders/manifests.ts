@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { isMap, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import { InputError } from '../errors.ts';
@@ -100,8 +100,13 @@ function collectFiles(path: string, out: string[]): void {
   for (const name of readdirSync(path).sort()) {
     if (name.startsWith('.') || name === 'node_modules') continue;
     const child = join(path, name);
-    if (statSync(child).isDirectory()) collectFiles(child, out);
-    else if (MANIFEST_EXTENSIONS.has(extname(name))) out.push(child);
+    if (statSync(child).isDirectory()) {
+      // Templates are not manifests; rendering them is a chart run of its own.
+      if (existsSync(join(child, 'Chart.yaml'))) {
+        throw new InputError(`${child} is a Helm chart: check it on its own (dalp check ${child})`);
+      }
+      collectFiles(child, out);
+    } else if (MANIFEST_EXTENSIONS.has(extname(name))) out.push(child);
   }
 }
 
