@@ -160,6 +160,21 @@ describe('findings say what is wrong', () => {
     ]);
   });
 
+  test('missing zone spread is an error once the nodes show two or more zones', () => {
+    const manifest = findings('spread-zone');
+    assert.equal(manifest[0]!.severity, 'warning');
+    const report = checkFiles(
+      [
+        join(FIXTURES, 'rules', 'spread-zone', 'fail.yaml'),
+        join(FIXTURES, 'rules', 'nodes-zone-span', 'pass.json'),
+      ],
+      { clusterState: true },
+    );
+    const inCluster = report.findings.filter((f) => f.rule === 'spread-zone');
+    assert.equal(inCluster[0]!.severity, 'error');
+    assert.match(inCluster[0]!.message, /the nodes span 3 zones/);
+  });
+
   test('bundled data services are notes outside production', () => {
     const staging = checkFiles([join(ruleFixtureDir('bundled-postgresql'), 'fail.yaml')], {
       profile: 'staging',

@@ -1,5 +1,6 @@
 import { spreadOn, ZONE_KEYS } from '../model/scheduling.ts';
 import type { Rule } from '../types.ts';
+import { workerNodes, zonesOf } from './cluster-state.ts';
 import { fail, pass } from './helpers.ts';
 import { multiReplica } from './spread.ts';
 
@@ -8,15 +9,19 @@ export const rule: Rule = {
   rows: ['Scheduling posture'],
   severity: 'warning',
   title: 'Replicas spread over zones',
-  why: 'Host spread alone allows every replica in one zone; a zone outage then takes the service down. The scheduler default spreading is best-effort and weak for small replica counts. A warning, not an error: clusters that expose no zones cannot honour it.',
+  why: 'Host spread alone allows every replica in one zone; a zone outage then takes the service down. The scheduler default spreading is best-effort and weak for small replica counts. A warning for manifests and charts (a cluster without zones cannot honour it); an error in a dump or cluster whose nodes span two or more zones.',
   fix: 'Add a topologySpreadConstraint (maxSkew: 1, whenUnsatisfiable: ScheduleAnyway or DoNotSchedule) or pod anti-affinity on topology.kubernetes.io/zone with a labelSelector matching the pod labels.',
   check(ctx) {
+    // With node state we know whether the cluster has zones to spread over: then a missing spread is an error.
+    const zones = ctx.options.clusterState ? zonesOf(workerNodes(ctx)).size : 0;
+    const note = zones >= 2 ? ` (the nodes span ${zones} zones)` : '';
     return multiReplica(ctx).map((w) =>
       spreadOn(w, ZONE_KEYS)
         ? pass(w.ref)
         : fail(
             w.ref,
-            'no anti-affinity or topology spread on topology.kubernetes.io/zone that selects its own pods',
+            `no anti-affinity or topology spread on topology.kubernetes.io/zone that selects its own pods${note}`,
+            zones >= 2 ? { severity: 'error' } : {},
           ),
     );
   },
