@@ -1,7 +1,11 @@
 import { InputError } from '@dalp/check';
 import { Command, CommanderError } from 'commander';
+import type { CommandContext, RegisterCommand } from './command.ts';
 import { cliVersion, registerCheck } from './commands/check.ts';
 import { type CliIO, processIO, UsageError } from './io.ts';
+
+/** Every command of the CLI, one module each; new commands (lab, drill) add themselves here. */
+const COMMANDS: RegisterCommand[] = [registerCheck];
 
 /**
  * The dalp command line. Each command is its own module under commands/ and registers itself here.
@@ -21,14 +25,14 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       writeErr: io.stderr,
       outputError: (text, write) => write(`${text.trim().replace(/\s*\n\s*/g, ' ')}\n`),
     });
-  registerCheck(
-    program,
+  const ctx: CommandContext = {
     io,
-    (code) => {
+    version,
+    setExitCode: (code) => {
       exitCode = code;
     },
-    version,
-  );
+  };
+  for (const register of COMMANDS) register(program, ctx);
   for (const command of program.commands) command.exitOverride();
   try {
     await program.parseAsync(argv);

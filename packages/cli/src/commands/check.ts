@@ -21,6 +21,7 @@ import {
   validateObjects,
 } from '@dalp/check';
 import { type Command, Option } from 'commander';
+import type { CommandContext, RegisterCommand } from '../command.ts';
 import { type CliIO, UsageError } from '../io.ts';
 
 interface CheckFlags {
@@ -106,12 +107,10 @@ async function loadInputs(
   };
 }
 
-export function registerCheck(
+export const registerCheck: RegisterCommand = (
   program: Command,
-  io: CliIO,
-  setExitCode: (code: number) => void,
-  version: string,
-): void {
+  { io, setExitCode, version }: CommandContext,
+) => {
   program
     .command('check')
     .description('production-readiness checks of a chart, manifests, a cluster dump or a live cluster')
@@ -203,7 +202,7 @@ export function registerCheck(
       }
       setExitCode(exitCodeFor(report, flags.failOn));
     });
-}
+};
 
 export function cliVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
