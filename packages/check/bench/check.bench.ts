@@ -228,8 +228,8 @@ export async function runCheckBench(): Promise<Array<Record<string, string | num
     },
   ];
   for (const c of cases) {
-    const small = time(c.small(), c.file, c.cluster, 7);
-    const large = time(c.large(), c.file, c.cluster, 3);
+    const small = time(c.small(), c.file, c.cluster, 15);
+    const large = time(c.large(), c.file, c.cluster, 5);
     for (const [size, r] of [
       ['1x', small],
       ['10x', large],
