@@ -175,6 +175,23 @@ describe('bad input', () => {
     );
   });
 
+  test('a chart whose file:// dependency is missing', async () => {
+    const chart = join(work, 'orphan');
+    cpSync(fixture('charts/wrapper'), chart, { recursive: true });
+    writeFileSync(
+      join(chart, 'Chart.yaml'),
+      'apiVersion: v2\nname: orphan\nversion: 0.1.0\ndependencies:\n  - name: gone\n    version: 0.1.0\n    repository: file://../gone\n',
+    );
+    assertOneLineError(await dalp(['check', chart]), /^dalp: helm dependency build .*orphan failed: /);
+  });
+
+  test('an output file that cannot be written', async () => {
+    assertOneLineError(
+      await dalp(['check', fixture('good/shop.yaml'), '-o', join(work, 'no-such-dir', 'report.json')]),
+      /--output .*report\.json: cannot be written/,
+    );
+  });
+
   test('a values file that does not exist', async () => {
     assertOneLineError(
       await dalp(['check', fixture('charts/web'), '-f', join(work, 'none.yaml')]),
