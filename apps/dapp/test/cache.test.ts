@@ -138,6 +138,7 @@ describe('Redis standalone shared by two replicas', () => {
     const result = await load;
     assert.ok(result.total > 50, `load ran (${result.total} requests)`);
     assert.deepEqual(result.failures, [], `${result.failures.length} failed requests of ${result.total}`);
+    console.log(`redis killed under load: ${result.total} requests, 0 failed`);
 
     await waitUntil('the replica to reconnect', () => a.runtime.cache.state() === 'up', 15_000);
     assert.equal((await a.anonymous.get('/readyz')).body.dependencies.cache, 'up');
