@@ -47,9 +47,12 @@ CREATE TABLE balances (
 -- No foreign keys here on purpose: every journal insert would take a KEY SHARE lock on its asset row, and
 -- with many concurrent transfers of one asset PostgreSQL serialises them on that row's multixact. The
 -- ledger code reads the asset and investors in the same transaction, and neither is ever deleted.
+-- Two indexes only, both needed by a query: the id (entries are named by it) and (asset_id, seq) for the
+-- journal page, newest first. seq orders entries but is never looked up alone, so it has no index of its own:
+-- each one is maintained on every ledger write.
 CREATE TABLE journal (
-  seq              bigserial PRIMARY KEY,
-  id               uuid NOT NULL UNIQUE,
+  id               uuid PRIMARY KEY,
+  seq              bigserial NOT NULL,
   asset_id         uuid NOT NULL,
   kind             text NOT NULL CHECK (kind IN ('mint', 'transfer', 'burn', 'redeem')),
   from_investor    uuid,
@@ -64,13 +67,14 @@ CREATE TABLE journal (
 CREATE INDEX journal_asset_idx ON journal (asset_id, seq DESC);
 
 -- One row per (caller, key); written in the same transaction as the ledger write it protects, so a write
--- and its idempotency record are committed together or not at all.
+-- and its idempotency record are committed together or not at all. The result a replay returns is the
+-- journal entry the write produced: the row points at it instead of holding a second copy (a third of the
+-- WAL a transfer wrote). journal_id is null only inside the claiming transaction.
 CREATE TABLE idempotency_keys (
   principal_id  uuid NOT NULL,
   key           text NOT NULL,
   request_hash  text NOT NULL,
-  status_code   integer,
-  response      jsonb,
+  journal_id    uuid,
   created_at    timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (principal_id, key)
 );
@@ -98,7 +102,9 @@ CREATE TABLE audit_log (
   request_id   text,
   details      jsonb NOT NULL DEFAULT '{}'
 );
-CREATE INDEX audit_entity_idx ON audit_log (entity_type, entity_id, seq DESC);
+-- Append-only; no index beyond the primary key yet: nothing in the service reads it by entity, and an index
+-- on random entity ids costs every mutation a random B-tree insert (about 150 bytes of WAL per transfer). A
+-- later migration can add one (CREATE INDEX CONCURRENTLY) together with the query that needs it.
 
 -- Optimistic ledger writes (store/ledger.ts) update a balance only if it still holds the amount the plan was
 -- computed from; when one has moved, this aborts the whole statement, idempotency claim included, with

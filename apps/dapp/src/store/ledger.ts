@@ -59,15 +59,12 @@ function entryFromRow(row: JournalRow): JournalEntry {
   };
 }
 
-interface StoredKey {
-  request_hash: string;
-  response: JournalEntry | null;
-}
+/** An idempotency record and the journal entry it produced (null while its transaction is in flight). */
+type StoredKey = { request_hash: string } & (JournalRow | { [K in keyof JournalRow]: null });
 
 /** One row per party (or one with null party columns): the asset, the caller's key if used, the parties. */
 type StateRow = AssetRow & {
   key_request_hash: string | null;
-  key_response: JournalEntry | null;
   party_id: string | null;
   party_name: string | null;
   party_country: string | null;
@@ -131,7 +128,7 @@ export class LedgerStore {
     const { rows } = await this.db.query<StateRow>({
       name: 'ledger-read',
       // Every side filtered by its own key, so the generic plan of the prepared statement stays on indexes.
-      text: `SELECT a.*, k.request_hash AS key_request_hash, k.response AS key_response,
+      text: `SELECT a.*, k.request_hash AS key_request_hash,
          i.id AS party_id, i.name AS party_name, i.country AS party_country, i.kyc_status AS party_kyc_status,
          i.created_at AS party_created_at, i.updated_at AS party_updated_at, b.amount AS party_balance
        FROM assets a
@@ -143,9 +140,8 @@ export class LedgerStore {
     });
     const first = rows[0];
     if (!first) throw notFound('asset', input.assetId);
-    if (first.key_request_hash !== null) {
-      return this.replay({ request_hash: first.key_request_hash, response: first.key_response }, input);
-    }
+    // The key was used before: answer from what it recorded (rare, so one more statement is fine).
+    if (first.key_request_hash !== null) return this.replayStored(input, actor);
     const asset = assetFromRow(first);
     const investors = new Map<string, ReturnType<typeof investorFromRow>>();
     const balances = new Map<string, bigint>();
@@ -179,8 +175,8 @@ export class LedgerStore {
       // order as the locked path, so the two paths never deadlock each other. Journal and audit rows are
       // written only when both balances moved.
       text: `WITH claim AS (
-         INSERT INTO idempotency_keys (principal_id, key, request_hash, status_code, response)
-         VALUES ($1, $2, $3, 201, $4) ON CONFLICT DO NOTHING RETURNING 1
+         INSERT INTO idempotency_keys (principal_id, key, request_hash, journal_id)
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1
        ), low AS (
          UPDATE balances SET amount = $8 WHERE asset_id = $5 AND investor_id = $6 AND amount = $7
          AND EXISTS (SELECT 1 FROM claim) RETURNING 1
@@ -190,12 +186,12 @@ export class LedgerStore {
        ), entry AS (
          INSERT INTO journal (id, asset_id, kind, from_investor, to_investor, amount, total_supply,
                               idempotency_key, actor, request_id, created_at)
-         SELECT $12::uuid, $5::uuid, 'transfer', $13::uuid, $14::uuid, $15::numeric, $16::numeric, $2::text,
-                $1::uuid, $17::text, $18::timestamptz
+         SELECT $4::uuid, $5::uuid, 'transfer', $12::uuid, $13::uuid, $14::numeric, $15::numeric, $2::text,
+                $1::uuid, $16::text, $17::timestamptz
          WHERE EXISTS (SELECT 1 FROM high)
        ), audit AS (
          INSERT INTO audit_log (actor, action, entity_type, entity_id, request_id, details)
-         SELECT $1::uuid, 'ledger.transfer', 'journal', $12::uuid::text, $17::text, $19::jsonb
+         SELECT $1::uuid, 'ledger.transfer', 'journal', $4::uuid::text, $16::text, $18::jsonb
          WHERE EXISTS (SELECT 1 FROM high)
        )
        SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM claim) THEN false
@@ -205,7 +201,7 @@ export class LedgerStore {
         actor.principalId,
         input.idempotencyKey,
         input.requestHash,
-        JSON.stringify(entry),
+        entry.id,
         asset.id,
         lowId,
         String(balances.get(lowId)),
@@ -213,7 +209,6 @@ export class LedgerStore {
         highId,
         String(balances.get(highId)),
         String(highNext),
-        entry.id,
         entry.from,
         entry.to,
         entry.amount,
@@ -316,7 +311,7 @@ export class LedgerStore {
            INSERT INTO audit_log (actor, action, entity_type, entity_id, request_id, details)
            VALUES ($12, $15, 'journal', $6, $13, $16)
          )
-         UPDATE idempotency_keys SET status_code = 201, response = $17 WHERE principal_id = $12 AND key = $11`,
+         UPDATE idempotency_keys SET journal_id = $6 WHERE principal_id = $12 AND key = $11`,
         values: [
           asset.id,
           [...plan.balances.keys()],
@@ -334,7 +329,6 @@ export class LedgerStore {
           entry.createdAt,
           `ledger.${input.kind}`,
           JSON.stringify({ assetId: asset.id, amount: entry.amount }),
-          JSON.stringify(entry),
         ],
       });
       return entry;
@@ -347,7 +341,9 @@ export class LedgerStore {
   private async replayStored(input: LedgerWrite, actor: Actor): Promise<LedgerWriteResult> {
     const { rows } = await this.db.query<StoredKey>({
       name: 'ledger-replay',
-      text: 'SELECT request_hash, response FROM idempotency_keys WHERE principal_id = $1 AND key = $2',
+      // The stored result is the journal entry itself, so the key row holds a reference, not a copy of it.
+      text: `SELECT k.request_hash, j.* FROM idempotency_keys k LEFT JOIN journal j ON j.id = k.journal_id
+       WHERE k.principal_id = $1 AND k.key = $2`,
       values: [actor.principalId, input.idempotencyKey],
     });
     return this.replay(rows[0], input);
@@ -361,7 +357,7 @@ export class LedgerStore {
         'this Idempotency-Key was already used with a different request',
       );
     }
-    if (!stored?.response) {
+    if (!stored || stored.id === null) {
       // Only reachable if the key row vanished between the two statements; the client may simply retry.
       throw new DomainError(
         'conflict',
@@ -369,7 +365,7 @@ export class LedgerStore {
         'a request with this Idempotency-Key is in flight',
       );
     }
-    return { entry: stored.response, replayed: true };
+    return { entry: entryFromRow(stored), replayed: true };
   }
 
   async holders(assetId: string): Promise<Holders> {

@@ -62,7 +62,8 @@ export async function ledgerRoutes(fastify: FastifyInstance, { runtime, reads }:
       );
       counter.inc({ kind, outcome: result.replayed ? 'replayed' : 'applied' });
       if (!result.replayed) {
-        await reads.invalidate('asset', [request.params.id]);
+        // A transfer leaves the asset row (and its total supply) as it was: only holders change.
+        if (kind !== 'transfer') await reads.invalidate('asset', [request.params.id]);
         await reads.invalidate('holders', [request.params.id]);
       }
       return reply.code(201).header('idempotent-replayed', String(result.replayed)).send(result.entry);
