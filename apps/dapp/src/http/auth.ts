@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiKeyStore, Principal, Role } from '../store/api-keys.ts';
 import type { Actor } from '../store/audit.ts';
@@ -41,7 +41,8 @@ export function registerAuth(
         'www-authenticate': 'Bearer',
       });
     }
-    const digest = createHash('sha256').update(match[1]!).digest('base64');
+    // One-shot hash: a third of createHash()'s cost, and this runs on every request.
+    const digest = hash('sha256', match[1]!, 'base64');
     let entry = verified.get(digest);
     if (!entry || entry.until < Date.now()) {
       entry = { principal: await keys.findByKey(match[1]!), until: Date.now() + AUTH_CACHE_MS };

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseAmount } from '../../domain/amounts.ts';
 import { DomainError } from '../../domain/errors.ts';
@@ -25,9 +25,7 @@ function requestHash(request: FastifyRequest): string {
   const canonical = JSON.stringify(
     Object.fromEntries(Object.entries(body).sort(([a], [b]) => a.localeCompare(b))),
   );
-  return createHash('sha256')
-    .update(`${request.method} ${request.url.split('?')[0]}\n${canonical}`)
-    .digest('hex');
+  return hash('sha256', `${request.method} ${request.url.split('?')[0]}\n${canonical}`, 'hex');
 }
 
 const OUTCOME_BY_ERROR = (error: unknown) =>
