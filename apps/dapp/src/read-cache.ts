@@ -31,17 +31,21 @@ export class ReadCache {
     return true;
   }
 
-  async read<T>(entity: string, id: string, load: () => Promise<T>): Promise<T> {
+  /**
+   * The JSON text of an entity: from the cache when fresh, else `load()` serialised and cached. Handlers send
+   * the text as it is, so a hit costs no parse and no second serialisation.
+   */
+  async readJson(entity: string, id: string, load: () => Promise<unknown>): Promise<string> {
     const key = `${entity}:${id}`;
     // A failing cache cannot tell a miss from an error; PostgreSQL is the safe answer then.
-    if (this.cache.state() !== 'up') return load();
-    if (this.pending.size > 0 && !(await this.flushPending())) return load();
+    if (this.cache.state() !== 'up') return JSON.stringify(await load());
+    if (this.pending.size > 0 && !(await this.flushPending())) return JSON.stringify(await load());
     const version = (await this.cache.get(`ver:${key}`)) ?? '0';
     const hit = await this.cache.get(`val:${key}:${version}`);
-    if (hit !== undefined) return JSON.parse(hit) as T;
-    const value = await load();
-    await this.cache.set(`val:${key}:${version}`, JSON.stringify(value), this.ttlSeconds);
-    return value;
+    if (hit !== undefined) return hit;
+    const text = JSON.stringify(await load());
+    await this.cache.set(`val:${key}:${version}`, text, this.ttlSeconds);
+    return text;
   }
 
   async invalidate(entity: string, ids: readonly string[]): Promise<void> {

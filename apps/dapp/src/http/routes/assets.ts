@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type Asset, validateNewAsset } from '../../domain/assets.ts';
 import { actorOf } from '../auth.ts';
 import {
@@ -11,7 +11,7 @@ import {
   pageLimit,
   StatusChange,
 } from '../schemas.ts';
-import { type RouteContext, typed } from './context.ts';
+import { type RouteContext, sendJsonText, typed } from './context.ts';
 
 export function assetView(asset: Asset) {
   return {
@@ -72,8 +72,11 @@ export async function assetRoutes(fastify: FastifyInstance, { runtime, reads }: 
     {
       schema: { tags: ['assets'], summary: 'Get one asset', params: IdParams, response: { 200: AssetView } },
     },
-    async (request) =>
-      reads.read('asset', request.params.id, async () => assetView(await assets.get(request.params.id))),
+    async (request, reply) => {
+      const { id } = request.params;
+      const text = await reads.readJson('asset', id, async () => assetView(await assets.get(id)));
+      return sendJsonText(reply as FastifyReply, text);
+    },
   );
 
   app.post(

@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ReadCache } from '../../read-cache.ts';
 import type { Runtime } from '../../runtime.ts';
 
@@ -12,4 +12,12 @@ export interface RouteContext {
 /** The Fastify instance with TypeBox typing, so handlers see validated, typed bodies and params. */
 export function typed(app: FastifyInstance) {
   return app.withTypeProvider<TypeBoxTypeProvider>();
+}
+
+/**
+ * Sends JSON text that is already serialised (a cached read) as it is: Fastify does not serialise strings,
+ * so a cache hit costs no parse and no second serialisation.
+ */
+export function sendJsonText(reply: FastifyReply, text: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(text);
 }

@@ -17,7 +17,7 @@ import {
   pageLimit,
   TransferBody,
 } from '../schemas.ts';
-import { type RouteContext, typed } from './context.ts';
+import { type RouteContext, sendJsonText, typed } from './context.ts';
 
 function requestHash(request: FastifyRequest): string {
   // The schema fixes the body's fields; sorting keys makes {"a","b"} and {"b","a"} the same request.
@@ -113,7 +113,13 @@ export async function ledgerRoutes(fastify: FastifyInstance, { runtime, reads }:
         response: { 200: HoldersView },
       },
     },
-    async (request) => reads.read('holders', request.params.id, () => ledger.holders(request.params.id)),
+    async (request, reply) => {
+      const { id } = request.params;
+      return sendJsonText(
+        reply as FastifyReply,
+        await reads.readJson('holders', id, () => ledger.holders(id)),
+      );
+    },
   );
 
   app.get(
