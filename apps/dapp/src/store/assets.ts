@@ -3,7 +3,7 @@ import type { Database, Queryable } from '../adapters/postgres/database.ts';
 import { type Asset, type AssetStatus, assertTransition, type NewAsset } from '../domain/assets.ts';
 import { DomainError, notFound } from '../domain/errors.ts';
 import { type Actor, recordAudit } from './audit.ts';
-import { CURSOR_UUID, decodeCursor, type Page, page } from './pagination.ts';
+import { type Page, pageById } from './pagination.ts';
 
 export interface AssetRow {
   id: string;
@@ -82,15 +82,8 @@ export class AssetStore {
     return assetFromRow(rows[0]);
   }
 
-  async list(limit: number, cursor?: string): Promise<Page<Asset>> {
-    const after = decodeCursor(cursor, [CURSOR_UUID]);
-    const { rows } = await this.db.query<AssetRow>(
-      after
-        ? 'SELECT * FROM assets WHERE id > $2::uuid ORDER BY id LIMIT $1'
-        : 'SELECT * FROM assets ORDER BY id LIMIT $1',
-      after ? [limit + 1, ...after] : [limit + 1],
-    );
-    return page(rows.map(assetFromRow), limit, (a) => [a.id]);
+  list(limit: number, cursor?: string): Promise<Page<Asset>> {
+    return pageById<AssetRow, Asset>(this.db, 'assets', assetFromRow, limit, cursor);
   }
 
   async setStatus(id: string, status: AssetStatus, actor: Actor): Promise<Asset> {

@@ -3,7 +3,7 @@ import type { Database } from '../adapters/postgres/database.ts';
 import { notFound } from '../domain/errors.ts';
 import { assertCountry, type Investor, type KycStatus } from '../domain/investors.ts';
 import { type Actor, recordAudit } from './audit.ts';
-import { CURSOR_UUID, decodeCursor, type Page, page } from './pagination.ts';
+import { type Page, pageById } from './pagination.ts';
 
 export interface InvestorRow {
   id: string;
@@ -62,15 +62,8 @@ export class InvestorStore {
     return investorFromRow(rows[0]);
   }
 
-  async list(limit: number, cursor?: string): Promise<Page<Investor>> {
-    const after = decodeCursor(cursor, [CURSOR_UUID]);
-    const { rows } = await this.db.query<InvestorRow>(
-      after
-        ? 'SELECT * FROM investors WHERE id > $2::uuid ORDER BY id LIMIT $1'
-        : 'SELECT * FROM investors ORDER BY id LIMIT $1',
-      after ? [limit + 1, ...after] : [limit + 1],
-    );
-    return page(rows.map(investorFromRow), limit, (i) => [i.id]);
+  list(limit: number, cursor?: string): Promise<Page<Investor>> {
+    return pageById<InvestorRow, Investor>(this.db, 'investors', investorFromRow, limit, cursor);
   }
 
   async update(id: string, patch: InvestorPatch, actor: Actor): Promise<Investor> {

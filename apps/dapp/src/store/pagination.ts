@@ -1,3 +1,4 @@
+import type { Database } from '../adapters/postgres/database.ts';
 import { DomainError } from '../domain/errors.ts';
 
 export interface Page<T> {
@@ -37,4 +38,25 @@ export function page<T>(rows: T[], limit: number, keyOf: (row: T) => unknown[]):
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
+}
+
+/**
+ * One page of a table keyed by UUIDv7 ids, in id (= creation) order. `table` is always a constant of the
+ * calling store, never input.
+ */
+export async function pageById<Row extends { id: string }, T extends { id: string }>(
+  db: Database,
+  table: 'assets' | 'investors',
+  fromRow: (row: Row) => T,
+  limit: number,
+  cursor?: string,
+): Promise<Page<T>> {
+  const after = decodeCursor(cursor, [CURSOR_UUID]);
+  const { rows } = await db.query<Row>(
+    after
+      ? `SELECT * FROM ${table} WHERE id > $2::uuid ORDER BY id LIMIT $1`
+      : `SELECT * FROM ${table} ORDER BY id LIMIT $1`,
+    after ? [limit + 1, ...after] : [limit + 1],
+  );
+  return page(rows.map(fromRow), limit, (item) => [item.id]);
 }

@@ -153,6 +153,38 @@ export class Database {
     query: string | pg.QueryConfig,
     values?: unknown[],
   ): Promise<pg.QueryResult<R>> {
+    return this.withClient((client) =>
+      typeof query === 'string' ? client.query<R>(query, values) : client.query<R>(query),
+    );
+  }
+
+  async transaction<T>(work: (client: pg.PoolClient) => Promise<T>, attempts = 5): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.withClient(async (client) => {
+          await client.query('BEGIN');
+          try {
+            const result = await work(client);
+            await client.query('COMMIT');
+            return result;
+          } catch (error) {
+            if (!isConnectionError(error)) await client.query('ROLLBACK').catch(() => undefined);
+            throw error;
+          }
+        });
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code && RETRYABLE_TX_CODES.has(code) && attempt < attempts) continue;
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Runs `use` on a pooled connection. The connection goes back to the pool unless it broke (a client whose
+   * connection broke must not be reused); connection-level failures become DatabaseUnavailableError.
+   */
+  private async withClient<T>(use: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -161,8 +193,7 @@ export class Database {
     }
     let broken = false;
     try {
-      const result =
-        typeof query === 'string' ? await client.query<R>(query, values) : await client.query<R>(query);
+      const result = await use(client);
       this.events.onSuccess?.();
       return result;
     } catch (error) {
@@ -170,34 +201,6 @@ export class Database {
       return this.translate(error);
     } finally {
       client.release(broken ? true : undefined);
-    }
-  }
-
-  async transaction<T>(work: (client: pg.PoolClient) => Promise<T>, attempts = 5): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      let client: pg.PoolClient;
-      try {
-        client = await this.pool.connect();
-      } catch (error) {
-        return this.translate(error);
-      }
-      let broken = false;
-      try {
-        await client.query('BEGIN');
-        const result = await work(client);
-        await client.query('COMMIT');
-        this.events.onSuccess?.();
-        return result;
-      } catch (error) {
-        broken = isConnectionError(error);
-        if (!broken) await client.query('ROLLBACK').catch(() => undefined);
-        const code = (error as { code?: string }).code;
-        if (code && RETRYABLE_TX_CODES.has(code) && attempt < attempts) continue;
-        return this.translate(error);
-      } finally {
-        // A client whose connection broke must not go back to the pool.
-        client.release(broken ? true : undefined);
-      }
     }
   }
 
