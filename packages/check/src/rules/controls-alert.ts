@@ -1,18 +1,10 @@
-import type { Rule } from '../types.ts';
+import { type Rule, TABLE_ROWS } from '../types.ts';
 import { controlledRows, evidenceRef } from './evidence.ts';
 import { fail, pass } from './helpers.ts';
 
 export const rule: Rule = {
   id: 'controls-alert',
-  rows: [
-    'Replica posture',
-    'Scheduling posture',
-    'Managed PostgreSQL',
-    'Managed cache',
-    'Object storage',
-    'Kubernetes resources',
-    'Observability',
-  ],
+  rows: TABLE_ROWS,
   severity: 'error',
   title: 'Every control has an alert that exists',
   why: 'The document asks for an alert per control. Naming an alert that is not deployed (renamed, disabled in values) is the same as having none, so names are matched against the alert rules in the checked objects.',

@@ -1,18 +1,10 @@
-import type { Rule } from '../types.ts';
+import { type Rule, TABLE_ROWS } from '../types.ts';
 import { controlledRows, evidenceRef } from './evidence.ts';
 import { fail, pass } from './helpers.ts';
 
 export const rule: Rule = {
   id: 'controls-owner',
-  rows: [
-    'Replica posture',
-    'Scheduling posture',
-    'Managed PostgreSQL',
-    'Managed cache',
-    'Object storage',
-    'Kubernetes resources',
-    'Observability',
-  ],
+  rows: TABLE_ROWS,
   severity: 'error',
   title: 'Every control has an owner',
   why: 'The document: before production traffic, confirm each control has an owner. An unowned control is one nobody keeps true after go-live.',

@@ -1,4 +1,4 @@
-import type { Rule } from '../types.ts';
+import { type Rule, TABLE_ROWS } from '../types.ts';
 import { controlledRows, evidenceRef } from './evidence.ts';
 import { fail, pass } from './helpers.ts';
 
@@ -6,15 +6,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const rule: Rule = {
   id: 'controls-recovery-test',
-  rows: [
-    'Replica posture',
-    'Scheduling posture',
-    'Managed PostgreSQL',
-    'Managed cache',
-    'Object storage',
-    'Kubernetes resources',
-    'Observability',
-  ],
+  rows: TABLE_ROWS,
   severity: 'error',
   title: 'Every control has a recent passing recovery test',
   why: 'The document asks for a recovery test per control and for restore procedures tested before production traffic. A test older than the bound (default 90 days) no longer says much about today’s versions, sizes and runbooks.',
