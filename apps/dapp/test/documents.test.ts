@@ -61,8 +61,9 @@ test('a large upload streams through without being buffered whole', async () => 
     assert.equal(meta.size, size);
     assert.equal(meta.sha256, expected.digest('hex'));
     const growthMiB = (peak - baseline) / 1024 / 1024;
-    // Client and service share this process: buffering the body anywhere would add at least 96 MiB.
-    assert.ok(growthMiB < 48, `memory grew by ${growthMiB.toFixed(1)} MiB while streaming 96 MiB`);
+    // Buffering the body anywhere would add at least the 96 MiB it holds (a buffering mutation grew it by
+    // ~185 MiB); streaming grows it by 15-35 MiB here, garbage the collector has not reclaimed yet.
+    assert.ok(growthMiB < 64, `memory grew by ${growthMiB.toFixed(1)} MiB while streaming 96 MiB`);
   } finally {
     await svc.close();
     await database.destroy();
