@@ -114,7 +114,7 @@ describe('with an external PostgreSQL', () => {
     const svc = await spawnService({
       DATABASE_URL: await db.createDatabase(),
       DALP_BOOTSTRAP_ADMIN_KEY: key,
-      SHUTDOWN_DRAIN_DELAY_MS: '1500',
+      SHUTDOWN_DRAIN_DELAY_MS: '3000',
     });
     await running(svc);
     const api = new Client(svc.url, key);
@@ -150,7 +150,7 @@ describe('with an external PostgreSQL', () => {
     await waitUntil(
       'readiness 503 after SIGTERM',
       async () => (await fetch(`${svc.url}/readyz`)).status === 503,
-      1000,
+      2500,
     );
     const during = await fetch(`${svc.url}/readyz`);
     assert.equal(((await during.json()) as { shuttingDown: boolean }).shuttingDown, true);
