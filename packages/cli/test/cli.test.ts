@@ -4,35 +4,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { CliIO } from '../src/io.ts';
-import { main } from '../src/main.ts';
+import { dalp, type Run } from './run-cli.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const FIXTURES = join(ROOT, 'packages/check/test/fixtures');
 const fixture = (...parts: string[]) => join(FIXTURES, ...parts);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI in-process with captured output: the same code path as the bin, minus process start-up. */
-async function dalp(args: string[], stdin = ''): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: () => stdin,
-  };
-  const code = await main(['node', 'dalp', ...args], io);
-  return { code, stdout, stderr };
-}
 
 /** The real executable, as users and CI call it. */
 function dalpBin(args: string[], input?: string): Run {

@@ -5,8 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { CliIO } from '../src/io.ts';
-import { main } from '../src/main.ts';
+import { dalp } from './run-cli.ts';
 
 // `--cluster` against an HTTP server that speaks the parts of the Kubernetes API the real
 // @kubernetes/client-node uses (discovery + list, bearer auth), serving the objects of a dump fixture.
@@ -104,22 +103,6 @@ function writeKubeconfig(file: string, port: number, token: string): void {
       '',
     ].join('\n'),
   );
-}
-
-async function dalp(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: () => '',
-  };
-  const code = await main(['node', 'dalp', ...args], io);
-  return { code, stdout, stderr };
 }
 
 before(async () => {

@@ -3,8 +3,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { CliIO } from '../src/io.ts';
-import { main } from '../src/main.ts';
+import { dalp } from './run-cli.ts';
 
 // `dalp check` against this repository's own charts: the local wrapper in the local profile, and the
 // document's production overlay with each provider example in the production profile, report no errors;
@@ -26,18 +25,7 @@ interface Report {
 let charts: string;
 
 async function check(args: string[]): Promise<{ code: number; report: Report; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: () => '',
-  };
-  const code = await main(['node', 'dalp', 'check', ...args, '--format', 'json'], io);
+  const { code, stdout, stderr } = await dalp(['check', ...args, '--format', 'json']);
   assert.notEqual(code, 2, `dalp check failed: ${stderr}`);
   return { code, report: JSON.parse(stdout) as Report, stderr };
 }
