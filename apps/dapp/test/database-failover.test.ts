@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Haproxy, type PatroniCluster, startHaproxy, startPatroniCluster } from '@dalp/lab';
+import {
+  type Haproxy,
+  type PatroniCluster,
+  patroniFrontend,
+  startHaproxy,
+  startPatroniCluster,
+} from '@dalp/lab';
 import { idempotencyKey, seedLedger, startService, TestDatabase, type TestService } from './helpers.ts';
 import { assertLedgerIntact, median, runLedgerWorkload, watchReadiness } from './ledger-workload.ts';
 
@@ -86,13 +92,7 @@ describe('Patroni failover (3 nodes, synchronous replication, HAProxy on /primar
   before(async () => {
     cluster = await startPatroniCluster({ synchronous: true });
     haproxy = await startHaproxy({
-      frontends: [
-        {
-          name: 'postgres',
-          kind: 'postgres',
-          backends: cluster.members.map((m) => ({ name: m.name, port: m.pgPort, checkPort: m.restPort })),
-        },
-      ],
+      frontends: [patroniFrontend(cluster)],
     });
     await cluster.waitForHealthy({ streamingReplicas: 2 });
     const url = `postgres://${cluster.user}:${encodeURIComponent(cluster.password)}@127.0.0.1:${haproxy.port('postgres')}/postgres`;

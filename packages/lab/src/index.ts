@@ -16,6 +16,7 @@ export {
   type PatroniCluster,
   type PatroniMember,
   type PatroniOptions,
+  patroniFrontend,
   type ReplicationState,
   startPatroniCluster,
 } from './patroni.ts';

@@ -430,3 +430,15 @@ export async function startPatroniCluster(options: PatroniOptions = {}): Promise
   }
   return cluster;
 }
+
+/**
+ * The HAProxy frontend that always reaches the cluster's current primary: every member is a backend,
+ * health-checked on its Patroni REST `/primary`, as production load balancers front Patroni.
+ */
+export function patroniFrontend(cluster: Pick<PatroniCluster, 'members'>, name = 'postgres') {
+  return {
+    name,
+    kind: 'postgres' as const,
+    backends: cluster.members.map((m) => ({ name: m.name, port: m.pgPort, checkPort: m.restPort })),
+  };
+}

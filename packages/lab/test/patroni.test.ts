@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { type Haproxy, type PatroniCluster, startHaproxy, startPatroniCluster } from '../src/index.ts';
+import {
+  type Haproxy,
+  type PatroniCluster,
+  patroniFrontend,
+  startHaproxy,
+  startPatroniCluster,
+} from '../src/index.ts';
 import { TIMED_OUT, withTimeout } from '../src/processes.ts';
 
 // The heaviest lab file: one 3-node cluster shared by every test below, which run in order.
@@ -14,13 +20,7 @@ describe('Patroni cluster behind HAProxy (synchronous replication)', () => {
   before(async () => {
     cluster = await startPatroniCluster({ synchronous: true });
     haproxy = await startHaproxy({
-      frontends: [
-        {
-          name: 'postgres',
-          kind: 'postgres',
-          backends: cluster.members.map((m) => ({ name: m.name, port: m.pgPort, checkPort: m.restPort })),
-        },
-      ],
+      frontends: [patroniFrontend(cluster)],
     });
     pgConfig = {
       host: '127.0.0.1',
