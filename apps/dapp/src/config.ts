@@ -175,6 +175,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const driver = env.OBJECT_STORE_DRIVER ?? (env.S3_BUCKET ? 's3' : 'filesystem');
+  // Keys live under `<prefix>/`; normalised here so every adapter can simply prepend it.
+  const prefix = env.S3_PREFIX && !env.S3_PREFIX.endsWith('/') ? `${env.S3_PREFIX}/` : env.S3_PREFIX;
   let objectStore: Config['objectStore'] = { driver: 'filesystem' };
   if (driver === 's3') {
     if (!env.S3_BUCKET) problems.push('S3_BUCKET is required with OBJECT_STORE_DRIVER=s3');
@@ -187,7 +189,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       endpoint: env.S3_ENDPOINT,
       region: env.S3_REGION,
       bucket: env.S3_BUCKET ?? '',
-      prefix: env.S3_PREFIX,
+      prefix,
       forcePathStyle: env.S3_FORCE_PATH_STYLE,
       accessKeyId: env.S3_ACCESS_KEY_ID,
       secretAccessKey: env.S3_SECRET_ACCESS_KEY,
@@ -201,7 +203,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       driver: 'azure',
       connectionString: env.AZURE_STORAGE_CONNECTION_STRING ?? '',
       container: env.AZURE_STORAGE_CONTAINER ?? '',
-      prefix: env.S3_PREFIX,
+      prefix,
       createBucket: env.OBJECT_STORE_CREATE_BUCKET,
     };
   }

@@ -1,8 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolStats } from './adapters/postgres/database.ts';
 
-export type Dependency = 'database' | 'cache' | 'object_store';
-
 /** All Prometheus metrics of one service instance (names are the contract in docs/configuration.md). */
 export class Metrics {
   readonly registry = new Registry();

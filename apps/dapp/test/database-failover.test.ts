@@ -30,14 +30,36 @@ async function seed(svc: TestService) {
   return { assetId, investors };
 }
 
-function assertClientBehaviour(result: Awaited<ReturnType<typeof runLedgerWorkload>>) {
-  const statuses = new Set(result.attempts.map((a) => a.status));
-  for (const status of statuses) {
+/**
+ * One failure drill: a fresh ledger, the retrying transfer workload for `durationMs`, `fault` injected while
+ * it runs, and the verdict: clients only ever see 201 or 503, no request hangs, every write is eventually
+ * acknowledged and present exactly once, the books balance, and readiness went 503 and came back.
+ */
+async function drill(svc: TestService, name: string, durationMs: number, fault: () => Promise<void>) {
+  const { assetId, investors } = await seed(svc);
+  const readiness = watchReadiness(svc.url);
+  const workload = runLedgerWorkload({ client: svc.admin, assetId, investors, durationMs, concurrency: 4 });
+  await fault();
+  const result = await workload;
+  const seen = await readiness.stop();
+
+  for (const status of new Set(result.attempts.map((a) => a.status))) {
     assert.ok([201, 503].includes(status), `clients only ever see 201 or 503, saw ${status}`);
   }
+  assert.ok(
+    result.attempts.some((a) => a.status === 503),
+    'writes during the outage were refused with 503',
+  );
   const slowest = Math.max(...result.attempts.map((a) => a.endedAt - a.startedAt));
   assert.ok(slowest < REQUEST_BOUND_MS, `a request hung for ${slowest} ms`);
   assert.deepEqual(result.abandoned, [], 'every write was eventually acknowledged');
+  assert.ok(seen.includes(503), 'readiness turned false while no primary was reachable');
+  assert.equal(seen.at(-1), 200, 'and true again once one was');
+  await assertLedgerIntact(svc, assetId, result);
+  console.log(
+    `${name}: write outage ${result.writeOutageMs} ms, ${result.acknowledged.size} acknowledged, 0 lost`,
+  );
+  return result.writeOutageMs;
 }
 
 describe('PostgreSQL restart', () => {
@@ -53,33 +75,12 @@ describe('PostgreSQL restart', () => {
   });
 
   test('the service rides through a database restart without a restart of its own', async () => {
-    const { assetId, investors } = await seed(svc);
-    const readiness = watchReadiness(svc.url);
-    const workload = runLedgerWorkload({
-      client: svc.admin,
-      assetId,
-      investors,
-      durationMs: 9000,
-      concurrency: 4,
+    await drill(svc, 'database restart', 9000, async () => {
+      await sleep(2000);
+      await db.server.stop();
+      await sleep(3000);
+      await db.server.start();
     });
-    await sleep(2000);
-    await db.server.stop();
-    await sleep(3000);
-    await db.server.start();
-    const result = await workload;
-    const seen = await readiness.stop();
-
-    assertClientBehaviour(result);
-    assert.ok(
-      result.attempts.some((a) => a.status === 503),
-      'writes during the outage were refused with 503',
-    );
-    assert.ok(seen.includes(503), 'readiness turned false while the database was down');
-    assert.equal(seen.at(-1), 200, 'and true again once it was back');
-    await assertLedgerIntact(svc, assetId, result);
-    console.log(
-      `database restart: write outage ${result.writeOutageMs} ms, ${result.acknowledged.size} acknowledged, 0 lost`,
-    );
   });
 });
 
@@ -107,29 +108,13 @@ describe('Patroni failover (3 nodes, synchronous replication, HAProxy on /primar
   for (const round of [1, 2, 3]) {
     test(`failover ${round}: no acknowledged write lost, no 500, recovery without restart`, async () => {
       await cluster.waitForHealthy({ streamingReplicas: 2, timeoutMs: 90_000 });
-      const { assetId, investors } = await seed(svc);
-      const readiness = watchReadiness(svc.url);
-      const workload = runLedgerWorkload({
-        client: svc.admin,
-        assetId,
-        investors,
-        durationMs: 22_000,
-        concurrency: 4,
+      let old = '';
+      const outage = await drill(svc, `patroni failover ${round}`, 22_000, async () => {
+        await sleep(3000);
+        old = await cluster.killPrimary();
+        await cluster.waitForNewPrimary(old, 60_000);
       });
-      await sleep(3000);
-      const old = await cluster.killPrimary();
-      await cluster.waitForNewPrimary(old, 60_000);
-      const result = await workload;
-      const seen = await readiness.stop();
-
-      assertClientBehaviour(result);
-      assert.ok(seen.includes(503), 'readiness turned false while no primary was reachable');
-      assert.equal(seen.at(-1), 200, 'and true again with the new primary');
-      await assertLedgerIntact(svc, assetId, result);
-      outages.push(result.writeOutageMs);
-      console.log(
-        `patroni failover ${round}: write outage ${result.writeOutageMs} ms, ${result.acknowledged.size} acknowledged, 0 lost`,
-      );
+      outages.push(outage);
       await cluster.restartNode(old);
     });
   }

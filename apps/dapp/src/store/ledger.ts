@@ -346,10 +346,7 @@ export class LedgerStore {
        WHERE k.principal_id = $1 AND k.key = $2`,
       values: [actor.principalId, input.idempotencyKey],
     });
-    return this.replay(rows[0], input);
-  }
-
-  private replay(stored: StoredKey | undefined, input: LedgerWrite): LedgerWriteResult {
+    const stored = rows[0];
     if (stored && stored.request_hash !== input.requestHash) {
       throw new DomainError(
         'idempotency_misuse',

@@ -29,7 +29,7 @@ export class AzureBlobObjectStore implements ObjectStore {
     this.container = BlobServiceClient.fromConnectionString(config.connectionString, {
       retryOptions: { maxTries: 2, tryTimeoutInMs: 30_000 },
     }).getContainerClient(config.container);
-    this.prefix = config.prefix && !config.prefix.endsWith('/') ? `${config.prefix}/` : config.prefix;
+    this.prefix = config.prefix;
   }
 
   private blob(key: string) {

@@ -49,8 +49,7 @@ export class S3ObjectStore implements ObjectStore {
       // Without static keys the SDK's default chain applies (IRSA, EKS Pod Identity, instance roles).
       credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
     };
-    const prefix = config.prefix && !config.prefix.endsWith('/') ? `${config.prefix}/` : config.prefix;
-    const store = new S3ObjectStore(new S3Client(clientConfig), config.bucket, prefix);
+    const store = new S3ObjectStore(new S3Client(clientConfig), config.bucket, config.prefix);
     if (config.createBucket) await store.ensureBucket();
     return store;
   }
