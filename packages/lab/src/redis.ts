@@ -107,18 +107,18 @@ function assertConfigSafe(what: string, value: string | undefined): void {
   }
 }
 
+/** What every Redis and Sentinel process of the lab shares: loopback only, foreground, logs to stdout. */
+function commonConfig(port: number, dir: string): string[] {
+  return [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'daemonize no', 'logfile ""', 'protected-mode no'];
+}
+
 async function configureAndStart(dir: TempDir, options: RedisOptions): Promise<RedisServer> {
   assertConfigSafe('redis password', options.password);
   const port = options.port ?? (await freePort());
   const tlsPort = options.tls ? await freePort() : undefined;
   const certs = options.tls ? await createCertificates(dir.path, 'redis') : undefined;
   const lines = [
-    `port ${port}`,
-    'bind 127.0.0.1',
-    `dir ${dir.path}`,
-    'daemonize no',
-    'logfile ""',
-    'protected-mode no',
+    ...commonConfig(port, dir.path),
     'save ""',
     `appendonly ${options.persistence ? 'yes' : 'no'}`,
     // Replicas of a restarted primary resync from scratch; keep that fast in the lab.
@@ -309,12 +309,7 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
       const configPath = join(dir.path, `sentinel-${port}.conf`);
       const logPath = join(dir.path, `sentinel-${port}.log`);
       const lines = [
-        `port ${port}`,
-        'bind 127.0.0.1',
-        `dir ${dir.path}`,
-        'daemonize no',
-        'logfile ""',
-        'protected-mode no',
+        ...commonConfig(port, dir.path),
         `sentinel monitor ${masterName} 127.0.0.1 ${primary.port} 2`,
         `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1_000}`,
         `sentinel failover-timeout ${masterName} ${options.failoverTimeoutMs ?? 3_000}`,
