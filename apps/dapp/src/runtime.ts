@@ -115,7 +115,10 @@ export async function createRuntime(
   const objectStore = overrides.objectStore ?? (await createObjectStore(config));
   health = new Health(db, cache, metrics);
 
+  // Transfers of clients that went away while queued still complete (or fail) before the pool closes.
+  const ledger = new LedgerStore(db);
   const closeAll = async () => {
+    await ledger.drain();
     await cache.close().catch(() => undefined);
     await objectStore.close().catch(() => undefined);
     await db.close().catch(() => undefined);
@@ -145,7 +148,7 @@ export async function createRuntime(
       stores: {
         assets: new AssetStore(db),
         investors: new InvestorStore(db),
-        ledger: new LedgerStore(db),
+        ledger,
         documents: new DocumentStore(db),
         apiKeys,
       },

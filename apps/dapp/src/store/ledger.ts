@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../adapters/postgres/database.ts';
+import { type Database, DatabaseUnavailableError, type Queryable } from '../adapters/postgres/database.ts';
+import type { Asset } from '../domain/assets.ts';
 import { DomainError, notFound } from '../domain/errors.ts';
+import type { Investor } from '../domain/investors.ts';
 import { type LedgerKind, planLedgerWrite } from '../domain/ledger.ts';
 import { type AssetRow, assetFromRow } from './assets.ts';
 import type { Actor } from './audit.ts';
+import { Batcher, type Settled } from './batcher.ts';
 import { type InvestorRow, investorFromRow } from './investors.ts';
 import { CURSOR_SEQ, decodeCursor, type Page, page } from './pagination.ts';
 
@@ -62,20 +65,297 @@ function entryFromRow(row: JournalRow): JournalEntry {
 /** An idempotency record and the journal entry it produced (null while its transaction is in flight). */
 type StoredKey = { request_hash: string } & (JournalRow | { [K in keyof JournalRow]: null });
 
-/** One row per party (or one with null party columns): the asset, the caller's key if used, the parties. */
-type StateRow = AssetRow & {
-  key_request_hash: string | null;
-  party_id: string | null;
-  party_name: string | null;
-  party_country: string | null;
-  party_kyc_status: InvestorRow['kyc_status'] | null;
-  party_created_at: Date | null;
-  party_updated_at: Date | null;
-  party_balance: string | null;
+interface TransferRequest {
+  input: LedgerWrite;
+  actor: Actor;
+}
+
+/** What a batch decided for one transfer; replays are answered from the stored result afterwards. */
+type TransferDecision =
+  | { kind: 'applied'; entry: JournalEntry }
+  | { kind: 'refused'; error: DomainError }
+  | { kind: 'replay' };
+
+type Timestamped<T> = Omit<T, 'created_at' | 'updated_at'> & { created_at: string; updated_at: string };
+
+/** The one row a batch reads: JSON columns, numerics as text (JSON numbers would lose digits). */
+interface BatchStateRow {
+  keys: Array<[string, string]> | null;
+  balances: Array<[string, string, string]> | null;
+  assets: Array<Timestamped<AssetRow> & { version: string }> | null;
+  investors: Array<Timestamped<InvestorRow> & { version: string }> | null;
+}
+
+/** SQLSTATEs of a lost optimistic race: ledger_state_changed(), or two writers locking rows crosswise. */
+const SERIALIZATION_FAILURE = '40001';
+const DEADLOCK_DETECTED = '40P01';
+const isConflict = (error: unknown) => {
+  const code = (error as { code?: string } | undefined)?.code;
+  return code === SERIALIZATION_FAILURE || code === DEADLOCK_DETECTED;
 };
 
-/** SQLSTATE of serialization_failure, raised by ledger_state_changed() when a planned-from balance moved. */
-const SERIALIZATION_FAILURE = '40001';
+const settle = <T>(promise: Promise<T>): Promise<Settled<T>> =>
+  promise.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+
+interface Parties {
+  assetIds: string[];
+  investorIds: string[];
+  /** Every (asset, investor) balance the batch touches; key is "asset:investor". */
+  pairs: Array<{ key: string; assetId: string; investorId: string }>;
+}
+
+function partiesOf(requests: TransferRequest[]): Parties {
+  const assetIds = new Set<string>();
+  const investorIds = new Set<string>();
+  const pairs = new Map<string, { key: string; assetId: string; investorId: string }>();
+  for (const { input } of requests) {
+    assetIds.add(input.assetId);
+    for (const investorId of [input.from, input.to]) {
+      if (investorId === undefined) continue;
+      investorIds.add(investorId);
+      const key = `${input.assetId}:${investorId}`;
+      pairs.set(key, { key, assetId: input.assetId, investorId });
+    }
+  }
+  return { assetIds: [...assetIds], investorIds: [...investorIds], pairs: [...pairs.values()] };
+}
+
+/** The assets and investors of a batch, with their row versions (xmin), as JSON columns of its state read. */
+const stateColumns = (assetIds: string, investorIds: string) => `
+  (SELECT json_agg(json_build_object('version', a.xmin::text, 'id', a.id, 'symbol', a.symbol, 'name', a.name,
+     'type', a.type, 'decimals', a.decimals, 'max_supply', a.max_supply::text,
+     'total_supply', a.total_supply::text, 'allowed_countries', a.allowed_countries, 'details', a.details,
+     'status', a.status, 'created_at', a.created_at, 'updated_at', a.updated_at))
+   FROM assets a WHERE a.id = ANY(${assetIds}::uuid[])) AS assets,
+  (SELECT json_agg(json_build_object('version', i.xmin::text, 'id', i.id, 'name', i.name, 'country', i.country,
+     'kyc_status', i.kyc_status, 'created_at', i.created_at, 'updated_at', i.updated_at))
+   FROM unnest(${investorIds}::uuid[]) AS p(id) JOIN investors i ON i.id = p.id) AS investors`;
+
+/**
+ * Everything a batch is planned from. Assets and investors carry their row version (xmin, which changes
+ * with every update of the row); balances are per "asset:investor", null where no row exists.
+ */
+interface LedgerSnapshot {
+  assets: Map<string, { asset: Asset; version: string }>;
+  investors: Map<string, { investor: Investor; version: string }>;
+  balances: Map<string, bigint | null>;
+}
+
+function snapshotOf(state: BatchStateRow, parties: Parties): LedgerSnapshot {
+  const snapshot: LedgerSnapshot = { assets: new Map(), investors: new Map(), balances: new Map() };
+  for (const { version, ...a } of state.assets ?? []) {
+    const asset = assetFromRow({
+      ...a,
+      created_at: new Date(a.created_at),
+      updated_at: new Date(a.updated_at),
+    });
+    snapshot.assets.set(a.id, { asset, version });
+  }
+  for (const { version, ...i } of state.investors ?? []) {
+    const investor = investorFromRow({
+      ...i,
+      created_at: new Date(i.created_at),
+      updated_at: new Date(i.updated_at),
+    });
+    snapshot.investors.set(i.id, { investor, version });
+  }
+  for (const { key } of parties.pairs) snapshot.balances.set(key, null);
+  for (const [assetId, investorId, amount] of state.balances ?? []) {
+    snapshot.balances.set(`${assetId}:${investorId}`, BigInt(amount));
+  }
+  return snapshot;
+}
+
+/**
+ * What this process last knew of the assets, investors and balances its transfers touched, so that a batch
+ * can usually skip its read and go to PostgreSQL once. Nothing here is trusted: the write statement checks
+ * every fact a plan used (each balance's amount, each asset's and investor's row version) and aborts on any
+ * difference, after which the batch reads afresh. Refusals are never decided from here either (a cached
+ * balance may be lower than the real one): a batch with a refusal is planned again from a fresh read.
+ */
+class LedgerStateCache {
+  private static readonly MAX_BALANCES = 100_000;
+  private readonly assets = new Map<string, { asset: Asset; version: string }>();
+  private readonly investors = new Map<string, { investor: Investor; version: string }>();
+  private readonly balances = new Map<string, bigint | null>();
+
+  /** The batch's state if every part of it is known, else undefined. */
+  snapshot(parties: Parties): LedgerSnapshot | undefined {
+    const snapshot: LedgerSnapshot = { assets: new Map(), investors: new Map(), balances: new Map() };
+    for (const id of parties.assetIds) {
+      const known = this.assets.get(id);
+      if (!known) return undefined;
+      snapshot.assets.set(id, known);
+    }
+    for (const id of parties.investorIds) {
+      const known = this.investors.get(id);
+      if (!known) return undefined;
+      snapshot.investors.set(id, known);
+    }
+    for (const { key } of parties.pairs) {
+      const known = this.balances.get(key);
+      if (known === undefined) return undefined;
+      snapshot.balances.set(key, known);
+    }
+    return snapshot;
+  }
+
+  learn(snapshot: LedgerSnapshot): void {
+    if (this.balances.size > LedgerStateCache.MAX_BALANCES) this.clear();
+    for (const [id, known] of snapshot.assets) this.assets.set(id, known);
+    for (const [id, known] of snapshot.investors) this.investors.set(id, known);
+    for (const [key, amount] of snapshot.balances) this.balances.set(key, amount);
+  }
+
+  /** After a committed batch: the balances it wrote; rows it opened hold an amount only PostgreSQL knows. */
+  wrote(batch: PlannedBatch): void {
+    for (const u of batch.updated) this.balances.set(`${u.assetId}:${u.investorId}`, u.amount);
+    for (const o of batch.opened) this.balances.delete(`${o.assetId}:${o.investorId}`);
+  }
+
+  forget(parties: Parties): void {
+    for (const id of parties.assetIds) this.assets.delete(id);
+    for (const id of parties.investorIds) this.investors.delete(id);
+    for (const { key } of parties.pairs) this.balances.delete(key);
+  }
+
+  clear(): void {
+    this.assets.clear();
+    this.investors.clear();
+    this.balances.clear();
+  }
+}
+
+interface PlannedBatch {
+  decisions: TransferDecision[];
+  applied: Array<{ request: TransferRequest; entry: JournalEntry }>;
+  refused: TransferRequest[];
+  /** Balance rows that existed when read: the amount read and the amount to write. */
+  updated: Array<{ assetId: string; investorId: string; was: bigint; amount: bigint }>;
+  /** Parties without a balance row: what they received, net (never negative). */
+  opened: Array<{ assetId: string; investorId: string; amount: bigint }>;
+}
+
+/**
+ * Plans a batch in arrival order with planLedgerWrite, each transfer against the balances the transfers
+ * before it left. `isNew` says whether a request's key is its own to use (else it is answered as a replay).
+ */
+function planTransfers(
+  snapshot: LedgerSnapshot,
+  requests: TransferRequest[],
+  isNew: (request: TransferRequest) => boolean,
+): PlannedBatch {
+  const investors = new Map([...snapshot.investors].map(([id, { investor }]) => [id, investor]));
+  // Balances per asset as the batch goes, starting from the rows that exist.
+  const balances = new Map<string, Map<string, bigint>>();
+  const balancesOf = (assetId: string) => {
+    let map = balances.get(assetId);
+    if (!map) {
+      map = new Map();
+      balances.set(assetId, map);
+    }
+    return map;
+  };
+  const parties = partiesOf(requests);
+  for (const { key, assetId, investorId } of parties.pairs) {
+    const amount = snapshot.balances.get(key);
+    if (amount !== null && amount !== undefined) balancesOf(assetId).set(investorId, amount);
+  }
+
+  const planned: PlannedBatch = { decisions: [], applied: [], refused: [], updated: [], opened: [] };
+  for (const request of requests) {
+    const { input } = request;
+    if (!isNew(request)) {
+      planned.decisions.push({ kind: 'replay' });
+      continue;
+    }
+    try {
+      const asset = snapshot.assets.get(input.assetId)?.asset;
+      if (!asset) throw notFound('asset', input.assetId);
+      const assetBalances = balancesOf(asset.id);
+      const plan = planLedgerWrite(
+        { asset, investors, balances: assetBalances },
+        { kind: input.kind, from: input.from, to: input.to, amount: input.amount },
+      );
+      for (const [investorId, next] of plan.balances) assetBalances.set(investorId, next);
+      const entry = entryFor(input, asset.id, plan.totalSupply);
+      planned.applied.push({ request, entry });
+      planned.decisions.push({ kind: 'applied', entry });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      planned.refused.push(request);
+      planned.decisions.push({ kind: 'refused', error });
+    }
+  }
+  for (const { key, assetId, investorId } of parties.pairs) {
+    const amount = balances.get(assetId)?.get(investorId);
+    const was = snapshot.balances.get(key) ?? undefined;
+    if (amount === undefined || amount === was) continue;
+    if (was !== undefined) planned.updated.push({ assetId, investorId, was, amount });
+    else if (amount > 0n) planned.opened.push({ assetId, investorId, amount });
+  }
+  return planned;
+}
+
+/**
+ * The writes both batch paths share, as CTEs of their write statement starting at parameter `$first`:
+ * balance rows opened by the batch (an upsert adding what the party received) and, per applied transfer,
+ * its journal entry and audit row, in arrival order.
+ */
+const openAndJournal = (first: number) => {
+  const p = (n: number) => `$${first + n}`;
+  return `opened AS (
+    INSERT INTO balances (asset_id, investor_id, amount)
+    SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::uuid[], ${p(2)}::numeric[]) ORDER BY 1, 2
+    ON CONFLICT (asset_id, investor_id) DO UPDATE SET amount = balances.amount + EXCLUDED.amount
+  ), e AS (
+    SELECT * FROM unnest(${p(3)}::uuid[], ${p(4)}::uuid[], ${p(5)}::uuid[], ${p(6)}::uuid[], ${p(7)}::numeric[],
+      ${p(8)}::numeric[], ${p(9)}::text[], ${p(10)}::uuid[], ${p(11)}::text[], ${p(12)}::timestamptz[])
+      WITH ORDINALITY AS e(id, asset_id, from_investor, to_investor, amount, total_supply, key, actor,
+                           request_id, created_at, n)
+  ), entries AS (
+    INSERT INTO journal (id, asset_id, kind, from_investor, to_investor, amount, total_supply,
+                         idempotency_key, actor, request_id, created_at)
+    SELECT id, asset_id, 'transfer', from_investor, to_investor, amount, total_supply, key, actor,
+           request_id, created_at FROM e ORDER BY n
+  ), audit AS (
+    INSERT INTO audit_log (actor, action, entity_type, entity_id, request_id, details)
+    SELECT actor, 'ledger.transfer', 'journal', id::text, request_id,
+           jsonb_build_object('assetId', asset_id, 'amount', amount::text) FROM e ORDER BY n
+  )`;
+};
+
+const openAndJournalValues = ({ opened, applied }: PlannedBatch) => [
+  opened.map((o) => o.assetId),
+  opened.map((o) => o.investorId),
+  opened.map((o) => String(o.amount)),
+  applied.map(({ entry }) => entry.id),
+  applied.map(({ entry }) => entry.assetId),
+  applied.map(({ entry }) => entry.from),
+  applied.map(({ entry }) => entry.to),
+  applied.map(({ entry }) => entry.amount),
+  applied.map(({ entry }) => entry.totalSupply),
+  applied.map(({ request }) => request.input.idempotencyKey),
+  applied.map(({ request }) => request.actor.principalId),
+  applied.map(({ request }) => request.actor.requestId),
+  applied.map(({ entry }) => entry.createdAt),
+];
+
+function entryFor(input: LedgerWrite, assetId: string, totalSupply: bigint): JournalEntry {
+  return {
+    id: randomUUID(),
+    assetId,
+    kind: input.kind,
+    from: input.from ?? null,
+    to: input.to ?? null,
+    amount: input.amount.toString(),
+    totalSupply: totalSupply.toString(),
+    createdAt: new Date().toISOString(),
+  };
+}
 
 export interface Holders {
   assetId: string;
@@ -86,153 +366,263 @@ export interface Holders {
 export class LedgerStore {
   constructor(private readonly db: Database) {}
 
+  private readonly stateCache = new LedgerStateCache();
+
+  /**
+   * Transfers go through group commit: the ones that arrive while a batch is being written are applied
+   * together in the next. One batch at a time per process: the next batch is planned from what the last one
+   * wrote (LedgerStateCache), which two batches in flight could not do; measured on two cores, one batch of
+   * about eight at a time carried ~2,600 transfers/s against ~2,200 for two batches of about four.
+   */
+  private readonly transfers = new Batcher<TransferRequest, LedgerWriteResult>(
+    (batch) => this.applyTransfers(batch),
+    { maxConcurrent: 1, maxSize: 64 },
+  );
+
+  /** Resolves when no transfer batch is queued or running (called before the pool closes). */
+  drain(): Promise<void> {
+    return this.transfers.idle();
+  }
+
   /**
    * Applies one ledger write exactly once per (caller, idempotency key).
    *
-   * Transfers between existing balance rows take the optimistic path (two statements, no explicit
-   * transaction); everything else, and a transfer whose balances moved in between, takes the locked path.
-   * Both decide with the same pure planLedgerWrite, and both commit the write together with its key.
+   * Transfers are batched (applyTransfers); mints, burns and redemptions change the asset's supply and take
+   * the locked path one by one. Both decide with the same pure planLedgerWrite, and both commit the write
+   * together with its idempotency key.
    */
   async write(input: LedgerWrite, actor: Actor): Promise<LedgerWriteResult> {
-    const partyIds = [
-      ...new Set([input.from, input.to].filter((id): id is string => id !== undefined)),
-    ].sort();
-    if (input.kind === 'transfer') {
-      try {
-        const result = await this.writeOptimistic(input, actor, partyIds);
-        if (result) return result;
-      } catch (error) {
-        // Balances changed since they were read: plan again under row locks.
-        if ((error as { code?: string }).code !== SERIALIZATION_FAILURE) throw error;
-      }
-    }
-    return this.writeLocked(input, actor, partyIds);
+    if (input.kind === 'transfer') return this.transfers.submit({ input, actor });
+    return this.writeLocked(input, actor);
   }
 
   /**
-   * Read the state in one statement, plan in code, then apply with one statement that claims the key and
-   * updates each balance only if it still holds the amount the plan started from (compare-and-set). If any
-   * balance moved in between, ledger_state_changed() aborts that statement, key claim included, with
-   * serialization_failure and the caller falls back to the locked path.
+   * A batch of transfers, decided together. The transfers are planned in code one after the other, in
+   * arrival order, each against the balances the ones before it left; a refused transfer (a rule, an unknown
+   * party) only refuses itself. Its key is not kept, as if it had never been tried.
    *
-   * Why: the locked path costs five round trips (BEGIN, claim, lock, apply, COMMIT), each a send and a
-   * wake-up on both the service and PostgreSQL, and holds row locks across them; under load most of a
-   * transfer's time went there. Returns undefined when this path does not apply (a party has no balance
-   * row yet: creating it needs the locked path's insert).
+   * First optimistically, in two statements and no explicit transaction: one reads the state, one writes
+   * every balance, journal entry, audit row and idempotency key, but only if each balance still holds the
+   * amount the plan started from and every key is still free (compare-and-set); otherwise
+   * ledger_state_changed() aborts that statement, all of it. Then, only after such a conflict, again under
+   * row locks in one transaction (applyTransfersLocked).
+   *
+   * Why: per transfer, the round trips to PostgreSQL (each a socket write, a wake-up on both sides and a wait
+   * behind other requests in the event loop) and the commit's WAL flush were most of the cost; a batch pays
+   * them once, and with the state cache the optimistic path is usually a single statement (else two; the
+   * locked path four). A receiver without a balance row yet is
+   * given one by an upsert that adds what it received: credits commute, and a balance only ever goes down
+   * from a row whose amount the statement checked.
+   *
+   * A transfer whose key was already used answers from the stored result; a second request with the same
+   * key inside one batch takes the locked path after it. If a batch fails for anything but a lost
+   * connection or a conflict, each transfer is retried alone on the locked path, so one transfer that breaks
+   * a statement cannot fail its neighbours.
    */
-  private async writeOptimistic(
-    input: LedgerWrite,
-    actor: Actor,
-    partyIds: string[],
-  ): Promise<LedgerWriteResult | undefined> {
-    const { rows } = await this.db.query<StateRow>({
-      name: 'ledger-read',
-      // Every side filtered by its own key, so the generic plan of the prepared statement stays on indexes.
-      text: `SELECT a.*, k.request_hash AS key_request_hash,
-         i.id AS party_id, i.name AS party_name, i.country AS party_country, i.kyc_status AS party_kyc_status,
-         i.created_at AS party_created_at, i.updated_at AS party_updated_at, b.amount AS party_balance
-       FROM assets a
-       LEFT JOIN idempotency_keys k ON k.principal_id = $3 AND k.key = $4
-       LEFT JOIN investors i ON i.id = ANY($2::uuid[])
-       LEFT JOIN balances b ON b.asset_id = $1 AND b.investor_id = ANY($2::uuid[]) AND b.investor_id = i.id
-       WHERE a.id = $1`,
-      values: [input.assetId, partyIds, actor.principalId, input.idempotencyKey],
-    });
-    const first = rows[0];
-    if (!first) throw notFound('asset', input.assetId);
-    // The key was used before: answer from what it recorded (rare, so one more statement is fine).
-    if (first.key_request_hash !== null) return this.replayStored(input, actor);
-    const asset = assetFromRow(first);
-    const investors = new Map<string, ReturnType<typeof investorFromRow>>();
-    const balances = new Map<string, bigint>();
-    for (const row of rows) {
-      if (row.party_id === null) continue;
-      investors.set(
-        row.party_id,
-        investorFromRow({
-          id: row.party_id,
-          name: row.party_name!,
-          country: row.party_country!,
-          kyc_status: row.party_kyc_status!,
-          created_at: row.party_created_at!,
-          updated_at: row.party_updated_at!,
-        }),
-      );
-      if (row.party_balance !== null) balances.set(row.party_id, BigInt(row.party_balance));
+  private async applyTransfers(batch: TransferRequest[]): Promise<Array<Settled<LedgerWriteResult>>> {
+    const keyOf = (r: TransferRequest) => `${r.actor.principalId}\n${r.input.idempotencyKey}`;
+    // Position among the leaders (the first request of each key), by key.
+    const leaderOf = new Map<string, number>();
+    const leaders: TransferRequest[] = [];
+    for (const r of batch) {
+      if (leaderOf.has(keyOf(r))) continue;
+      leaderOf.set(keyOf(r), leaders.length);
+      leaders.push(r);
     }
-    const plan = planLedgerWrite(
-      { asset, investors, balances },
-      { kind: input.kind, from: input.from, to: input.to, amount: input.amount },
-    );
-    const moves = [...plan.balances].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    if (moves.length !== 2 || moves.some(([id]) => !balances.has(id))) return undefined;
-    const [[lowId, lowNext], [highId, highNext]] = moves as [[string, bigint], [string, bigint]];
-    const entry = this.entryFor(input, asset.id, plan.totalSupply);
 
-    const applied = await this.db.query<{ claimed: boolean }>({
-      name: 'ledger-transfer',
-      // Balances are updated lower investor id first (the second update depends on the first), the same
-      // order as the locked path, so the two paths never deadlock each other. Journal and audit rows are
-      // written only when both balances moved.
-      text: `WITH claim AS (
-         INSERT INTO idempotency_keys (principal_id, key, request_hash, journal_id)
-         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1
-       ), low AS (
-         UPDATE balances SET amount = $8 WHERE asset_id = $5 AND investor_id = $6 AND amount = $7
-         AND EXISTS (SELECT 1 FROM claim) RETURNING 1
-       ), high AS (
-         UPDATE balances SET amount = $11 WHERE asset_id = $5 AND investor_id = $9 AND amount = $10
-         AND EXISTS (SELECT 1 FROM low) RETURNING 1
-       ), entry AS (
-         INSERT INTO journal (id, asset_id, kind, from_investor, to_investor, amount, total_supply,
-                              idempotency_key, actor, request_id, created_at)
-         SELECT $4::uuid, $5::uuid, 'transfer', $12::uuid, $13::uuid, $14::numeric, $15::numeric, $2::text,
-                $1::uuid, $16::text, $17::timestamptz
-         WHERE EXISTS (SELECT 1 FROM high)
-       ), audit AS (
-         INSERT INTO audit_log (actor, action, entity_type, entity_id, request_id, details)
-         SELECT $1::uuid, 'ledger.transfer', 'journal', $4::uuid::text, $16::text, $18::jsonb
-         WHERE EXISTS (SELECT 1 FROM high)
-       )
-       SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM claim) THEN false
-                   WHEN EXISTS (SELECT 1 FROM high) THEN true
-                   ELSE ledger_state_changed() END AS claimed`,
-      values: [
-        actor.principalId,
-        input.idempotencyKey,
-        input.requestHash,
-        entry.id,
-        asset.id,
-        lowId,
-        String(balances.get(lowId)),
-        String(lowNext),
-        highId,
-        String(balances.get(highId)),
-        String(highNext),
-        entry.from,
-        entry.to,
-        entry.amount,
-        entry.totalSupply,
-        actor.requestId,
-        entry.createdAt,
-        JSON.stringify({ assetId: asset.id, amount: entry.amount }),
-      ],
-    });
-    if (applied.rows[0]?.claimed) return { entry, replayed: false };
-    return this.replayStored(input, actor);
+    let decisions: TransferDecision[];
+    try {
+      decisions = await this.applyTransfersOptimistic(leaders).catch((error: unknown) => {
+        if (!isConflict(error)) throw error;
+        this.stateCache.forget(partiesOf(leaders));
+        return this.db.transaction((tx) => this.applyTransfersLocked(tx, leaders));
+      });
+    } catch (error) {
+      if (error instanceof DatabaseUnavailableError || leaders.length === 1) throw error;
+      return Promise.all(batch.map((r) => settle(this.writeLocked(r.input, r.actor))));
+    }
+    return Promise.all(
+      batch.map(async (r): Promise<Settled<LedgerWriteResult>> => {
+        const position = leaderOf.get(keyOf(r))!;
+        if (leaders[position] !== r) return settle(this.writeLocked(r.input, r.actor));
+        const decision = decisions[position]!;
+        if (decision.kind === 'applied')
+          return { ok: true, value: { entry: decision.entry, replayed: false } };
+        if (decision.kind === 'refused') return { ok: false, error: decision.error };
+        return settle(this.replayStored(r.input, r.actor));
+      }),
+    );
   }
 
-  private entryFor(input: LedgerWrite, assetId: string, totalSupply: bigint): JournalEntry {
-    return {
-      id: randomUUID(),
-      assetId,
-      kind: input.kind,
-      from: input.from ?? null,
-      to: input.to ?? null,
-      amount: input.amount.toString(),
-      totalSupply: totalSupply.toString(),
-      createdAt: new Date().toISOString(),
-    };
+  private async applyTransfersOptimistic(requests: TransferRequest[]): Promise<TransferDecision[]> {
+    const parties = partiesOf(requests);
+    const cached = this.stateCache.snapshot(parties);
+    if (cached) {
+      const batch = planTransfers(cached, requests, () => true);
+      if (batch.refused.length === 0) {
+        try {
+          await this.writeBatch(batch, cached);
+          this.stateCache.wrote(batch);
+          return batch.decisions;
+        } catch (error) {
+          // Stale (another writer moved a balance or changed a party) or a key used before: read afresh.
+          if (!isConflict(error)) throw error;
+        }
+      }
+      this.stateCache.forget(parties);
+    }
+
+    const { rows } = await this.db.query<BatchStateRow>({
+      name: 'ledger-batch-read',
+      text: `SELECT
+         (SELECT json_agg(json_build_array(k.principal_id, k.key))
+          FROM unnest($1::uuid[], $2::text[]) AS r(principal_id, key)
+          JOIN idempotency_keys k ON k.principal_id = r.principal_id AND k.key = r.key) AS keys,
+         (SELECT json_agg(json_build_array(b.asset_id, b.investor_id, b.amount::text))
+          FROM unnest($3::uuid[], $4::uuid[]) AS p(asset_id, investor_id)
+          JOIN balances b ON b.asset_id = p.asset_id AND b.investor_id = p.investor_id) AS balances,
+         ${stateColumns('$5', '$6')}`,
+      values: [
+        requests.map((r) => r.actor.principalId),
+        requests.map((r) => r.input.idempotencyKey),
+        parties.pairs.map((p) => p.assetId),
+        parties.pairs.map((p) => p.investorId),
+        parties.assetIds,
+        parties.investorIds,
+      ],
+    });
+    const snapshot = snapshotOf(rows[0]!, parties);
+    this.stateCache.learn(snapshot);
+    const used = new Set((rows[0]!.keys ?? []).map(([principal, key]) => `${principal}\n${key}`));
+    const batch = planTransfers(
+      snapshot,
+      requests,
+      (r) => !used.has(`${r.actor.principalId}\n${r.input.idempotencyKey}`),
+    );
+    if (batch.applied.length === 0) return batch.decisions;
+    await this.writeBatch(batch, snapshot);
+    this.stateCache.wrote(batch);
+    return batch.decisions;
+  }
+
+  /**
+   * The optimistic write: every balance, journal entry, audit row and idempotency key of the batch in one
+   * statement, which aborts as a whole (ledger_state_changed()) unless every fact the plan used still holds:
+   * each key still free, each balance still at the amount planned from, each asset and investor still at
+   * the row version read.
+   */
+  private async writeBatch(batch: PlannedBatch, snapshot: LedgerSnapshot): Promise<void> {
+    const { updated } = batch;
+    await this.db.query({
+      name: 'ledger-batch-write',
+      // Keys and balances are claimed in (principal, key) and (asset, investor) order, like the locked path.
+      text: `WITH claim AS (
+         INSERT INTO idempotency_keys (principal_id, key, request_hash, journal_id)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[]) ORDER BY 1, 2
+         ON CONFLICT DO NOTHING RETURNING 1
+       ), moved AS (
+         UPDATE balances b SET amount = v.amount
+         FROM unnest($5::uuid[], $6::uuid[], $7::numeric[], $8::numeric[]) AS v(asset_id, investor_id, was, amount)
+         WHERE b.asset_id = v.asset_id AND b.investor_id = v.investor_id AND b.amount = v.was
+         RETURNING 1
+       ), ${openAndJournal(9)}
+       SELECT CASE WHEN (SELECT count(*) FROM claim) = cardinality($1::uuid[])
+                    AND (SELECT count(*) FROM moved) = cardinality($5::uuid[])
+                    AND (SELECT count(*) FROM unnest($22::uuid[], $23::xid[]) AS v(id, version)
+                         JOIN assets a ON a.id = v.id AND a.xmin = v.version) = cardinality($22::uuid[])
+                    AND (SELECT count(*) FROM unnest($24::uuid[], $25::xid[]) AS v(id, version)
+                         JOIN investors i ON i.id = v.id AND i.xmin = v.version) = cardinality($24::uuid[])
+                   THEN true ELSE ledger_state_changed() END`,
+      values: [
+        batch.applied.map(({ request }) => request.actor.principalId),
+        batch.applied.map(({ request }) => request.input.idempotencyKey),
+        batch.applied.map(({ request }) => request.input.requestHash),
+        batch.applied.map(({ entry }) => entry.id),
+        updated.map((u) => u.assetId),
+        updated.map((u) => u.investorId),
+        updated.map((u) => String(u.was)),
+        updated.map((u) => String(u.amount)),
+        ...openAndJournalValues(batch),
+        [...snapshot.assets.keys()],
+        [...snapshot.assets.values()].map((a) => a.version),
+        [...snapshot.investors.keys()],
+        [...snapshot.investors.values()].map((i) => i.version),
+      ],
+    });
+  }
+
+  /**
+   * The batch again under row locks, in one transaction of four round trips: BEGIN; one statement claims
+   * every key and locks the balance rows that exist, in (asset, investor) order so that concurrent batches
+   * and locked-path writes never deadlock on balances; one statement writes everything and releases the
+   * claims of refused transfers; COMMIT.
+   */
+  private async applyTransfersLocked(
+    tx: Queryable,
+    requests: TransferRequest[],
+  ): Promise<TransferDecision[]> {
+    const parties = partiesOf(requests);
+    const { rows } = await tx.query<BatchStateRow>({
+      name: 'ledger-batch-lock',
+      text: `WITH claim AS (
+         INSERT INTO idempotency_keys (principal_id, key, request_hash)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) ORDER BY 1, 2
+         ON CONFLICT DO NOTHING RETURNING principal_id, key
+       ), locked AS (
+         SELECT b.asset_id, b.investor_id, b.amount
+         FROM unnest($4::uuid[], $5::uuid[]) AS p(asset_id, investor_id)
+         JOIN balances b ON b.asset_id = p.asset_id AND b.investor_id = p.investor_id
+         ORDER BY b.asset_id, b.investor_id FOR UPDATE OF b
+       )
+       SELECT
+         (SELECT json_agg(json_build_array(principal_id, key)) FROM claim) AS keys,
+         (SELECT json_agg(json_build_array(asset_id, investor_id, amount::text)) FROM locked) AS balances,
+         ${stateColumns('$6', '$7')}`,
+      values: [
+        requests.map((r) => r.actor.principalId),
+        requests.map((r) => r.input.idempotencyKey),
+        requests.map((r) => r.input.requestHash),
+        parties.pairs.map((p) => p.assetId),
+        parties.pairs.map((p) => p.investorId),
+        parties.assetIds,
+        parties.investorIds,
+      ],
+    });
+    const claimed = new Set((rows[0]!.keys ?? []).map(([principal, key]) => `${principal}\n${key}`));
+    const batch = planTransfers(snapshotOf(rows[0]!, parties), requests, (r) =>
+      claimed.has(`${r.actor.principalId}\n${r.input.idempotencyKey}`),
+    );
+    if (batch.applied.length === 0 && batch.refused.length === 0) return batch.decisions;
+
+    const { updated } = batch;
+    await tx.query({
+      name: 'ledger-batch-apply',
+      text: `WITH released AS (
+         DELETE FROM idempotency_keys k USING unnest($1::uuid[], $2::text[]) AS r(principal_id, key)
+         WHERE k.principal_id = r.principal_id AND k.key = r.key
+       ), keyed AS (
+         UPDATE idempotency_keys k SET journal_id = v.journal_id
+         FROM unnest($3::uuid[], $4::text[], $5::uuid[]) AS v(principal_id, key, journal_id)
+         WHERE k.principal_id = v.principal_id AND k.key = v.key
+       ), moved AS (
+         UPDATE balances b SET amount = v.amount
+         FROM unnest($6::uuid[], $7::uuid[], $8::numeric[]) AS v(asset_id, investor_id, amount)
+         WHERE b.asset_id = v.asset_id AND b.investor_id = v.investor_id
+       ), ${openAndJournal(9)}
+       SELECT 1`,
+      values: [
+        batch.refused.map((r) => r.actor.principalId),
+        batch.refused.map((r) => r.input.idempotencyKey),
+        batch.applied.map(({ request }) => request.actor.principalId),
+        batch.applied.map(({ request }) => request.input.idempotencyKey),
+        batch.applied.map(({ entry }) => entry.id),
+        updated.map((u) => u.assetId),
+        updated.map((u) => u.investorId),
+        updated.map((u) => String(u.amount)),
+        ...openAndJournalValues(batch),
+      ],
+    });
+    return batch.decisions;
   }
 
   /**
@@ -242,11 +632,10 @@ export class LedgerStore {
    * so a client retry after a failover is applied once. Rows are locked asset first, then balances in
    * investor id order, so concurrent writes never deadlock on each other.
    */
-  private async writeLocked(
-    input: LedgerWrite,
-    actor: Actor,
-    partyIds: string[],
-  ): Promise<LedgerWriteResult> {
+  private async writeLocked(input: LedgerWrite, actor: Actor): Promise<LedgerWriteResult> {
+    const partyIds = [
+      ...new Set([input.from, input.to].filter((id): id is string => id !== undefined)),
+    ].sort();
     // Supply-changing writes lock the asset row. Transfers only read it: a status change committing while a
     // transfer runs simply orders after it (the transfer read the asset first), and locking one hot row from
     // every transfer would serialize them all on it.
@@ -292,7 +681,7 @@ export class LedgerStore {
         { asset, investors, balances },
         { kind: input.kind, from: input.from, to: input.to, amount: input.amount },
       );
-      const entry = this.entryFor(input, asset.id, plan.totalSupply);
+      const entry = entryFor(input, asset.id, plan.totalSupply);
 
       // 3. Every write of the operation in one statement: balances, supply, journal, audit, stored response.
       await tx.query({

@@ -74,7 +74,7 @@ export async function startEmbeddedPostgres(
     persistent: true,
     // Postgres refuses to run as root; in a root container the library runs it as a `postgres` user.
     createPostgresUser: asRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'random_page_cost=1.1'],
     onLog: (m) => log(String(m).trim()),
     onError: (m) => log(String(m instanceof Error ? m.message : m).trim()),
   });

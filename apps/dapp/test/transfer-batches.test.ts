@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { idempotencyKey, seedLedger, startService, TestDatabase, type TestService } from './helpers.ts';
+
+// Transfers are applied in batches, planned from what each replica last wrote (its state cache) and checked
+// by the write statement. Two replicas on one database make that cache stale on purpose: every fact the
+// other replica changes (balances, KYC, asset status, used keys) must be noticed, never overwritten.
+let db: TestDatabase;
+let a: TestService;
+let b: TestService;
+
+before(async () => {
+  db = await TestDatabase.start();
+  const url = await db.createDatabase();
+  a = await startService(url, { DATABASE_POOL_MAX: '6' });
+  b = await startService(url, { DATABASE_POOL_MAX: '6' });
+});
+after(async () => {
+  await a?.close();
+  await b?.close();
+  await db?.destroy();
+});
+
+const transfer = (
+  svc: TestService,
+  assetId: string,
+  from: string,
+  to: string,
+  amount: string,
+  key = idempotencyKey(),
+) => svc.admin.post(`/api/v1/assets/${assetId}/transfers`, { from, to, amount }, { 'idempotency-key': key });
+
+async function balances(assetId: string): Promise<Record<string, string>> {
+  const rows = await a.sql('SELECT investor_id, amount FROM balances WHERE asset_id = $1', [assetId]);
+  return Object.fromEntries(rows.map((r) => [r.investor_id, r.amount]));
+}
+
+async function funded(investors = 4, amount = '1000') {
+  const seeded = await seedLedger(a.admin, { investors });
+  for (const id of seeded.investors) {
+    const mint = await a.admin.post(
+      `/api/v1/assets/${seeded.assetId}/mint`,
+      { to: id, amount },
+      { 'idempotency-key': idempotencyKey() },
+    );
+    assert.equal(mint.status, 201);
+  }
+  // Both replicas plan from cached state after this.
+  for (const svc of [a, b]) {
+    assert.equal(
+      (await transfer(svc, seeded.assetId, seeded.investors[0]!, seeded.investors[1]!, '1')).status,
+      201,
+    );
+    assert.equal(
+      (await transfer(svc, seeded.assetId, seeded.investors[1]!, seeded.investors[0]!, '1')).status,
+      201,
+    );
+  }
+  return seeded;
+}
+
+test('two replicas moving the same balances at once lose no write and apply none twice', async () => {
+  const { assetId, investors } = await funded(4);
+  const expected = new Map(investors.map((id) => [id, 1000n]));
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return Math.floor(seed / 65536) % n;
+  };
+  const planned = Array.from({ length: 300 }, (_, i) => {
+    const from = investors[random(4)]!;
+    const to = investors[(investors.indexOf(from) + 1 + random(3)) % 4]!;
+    return { via: i % 2 ? a : b, from, to, amount: String(1 + random(40)) };
+  });
+  const replies = await Promise.all(planned.map((t) => transfer(t.via, assetId, t.from, t.to, t.amount)));
+  replies.forEach((reply, i) => {
+    const t = planned[i]!;
+    if (reply.status === 201) {
+      expected.set(t.from, expected.get(t.from)! - BigInt(t.amount));
+      expected.set(t.to, expected.get(t.to)! + BigInt(t.amount));
+    } else {
+      assert.equal(reply.status, 422, JSON.stringify(reply.body));
+      assert.equal(reply.body.error.code, 'insufficient_balance');
+    }
+  });
+  const applied = replies.filter((r) => r.status === 201).length;
+  assert.ok(applied > 200, `most transfers applied (${applied} of 300)`);
+  assert.deepEqual(
+    await balances(assetId),
+    Object.fromEntries([...expected].map(([id, v]) => [id, v.toString()])),
+    'every balance is exactly the sum of the acknowledged transfers',
+  );
+  const [journal] = await a.sql(
+    "SELECT count(*)::int AS n FROM journal WHERE asset_id = $1 AND kind = 'transfer' AND amount > 1",
+    [assetId],
+  );
+  assert.equal(journal.n, replies.filter((r, i) => r.status === 201 && planned[i]!.amount !== '1').length);
+});
+
+test('a KYC revocation made through another replica stops transfers at once', async () => {
+  const { assetId, investors } = await funded(2);
+  const [x, y] = investors as [string, string];
+  const revoked = await b.admin.patch(`/api/v1/investors/${x}`, { kycStatus: 'revoked' });
+  assert.equal(revoked.status, 200);
+  const reply = await transfer(a, assetId, x, y, '5');
+  assert.equal(reply.status, 422, JSON.stringify(reply.body));
+  assert.equal(reply.body.error.code, 'kyc_not_verified');
+  const incoming = await transfer(a, assetId, y, x, '5');
+  assert.equal(incoming.body.error?.code, 'kyc_not_verified', 'a revoked investor cannot receive either');
+});
+
+test('pausing the asset through another replica stops transfers at once', async () => {
+  const { assetId, investors } = await funded(2);
+  assert.equal((await b.admin.post(`/api/v1/assets/${assetId}/status`, { status: 'paused' })).status, 200);
+  const reply = await transfer(a, assetId, investors[0]!, investors[1]!, '5');
+  assert.equal(reply.status, 422);
+  assert.equal(reply.body.error.code, 'asset_not_active');
+});
+
+test('a key used on one replica is a replay on the other, applied once', async () => {
+  const { assetId, investors } = await funded(2);
+  const [x, y] = investors as [string, string];
+  const before = await balances(assetId);
+  const key = idempotencyKey();
+  const first = await transfer(b, assetId, x, y, '9', key);
+  assert.equal(first.status, 201);
+  const again = await transfer(a, assetId, x, y, '9', key);
+  assert.equal(again.status, 201);
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  assert.equal(again.body.id, first.body.id);
+  const misuse = await transfer(a, assetId, x, y, '10', key);
+  assert.equal(misuse.status, 422);
+  assert.equal(misuse.body.error.code, 'idempotency_key_reused');
+  const after = await balances(assetId);
+  assert.equal(BigInt(after[x]!), BigInt(before[x]!) - 9n);
+  assert.equal(BigInt(after[y]!), BigInt(before[y]!) + 9n);
+});
+
+test('a balance that only the other replica raised is not refused from stale state', async () => {
+  const { assetId, investors } = await funded(3, '10');
+  const [x, y, z] = investors as [string, string, string];
+  // Replica a last saw x at 10; b raises it to 60.
+  assert.equal((await transfer(a, assetId, x, y, '1')).status, 201);
+  assert.equal((await transfer(b, assetId, z, x, '10')).status, 201);
+  assert.equal((await transfer(b, assetId, y, x, '11')).status, 201);
+  assert.equal(
+    (
+      await a.admin.post(
+        `/api/v1/assets/${assetId}/mint`,
+        { to: x, amount: '30' },
+        { 'idempotency-key': idempotencyKey() },
+      )
+    ).status,
+    201,
+  );
+  const reply = await transfer(a, assetId, x, z, '55');
+  assert.equal(reply.status, 201, JSON.stringify(reply.body));
+  assert.equal((await balances(assetId))[x], '5');
+});
+
+test('receivers without a balance row, credited by both replicas at once, get every unit', async () => {
+  const { assetId, investors } = await funded(2, '100000');
+  const fresh: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const inv = await a.admin.post('/api/v1/investors', {
+      name: `New ${i}`,
+      country: 'BE',
+      kycStatus: 'verified',
+    });
+    fresh.push(inv.body.id);
+  }
+  const replies = await Promise.all(
+    Array.from({ length: 90 }, (_, i) =>
+      transfer(i % 2 ? a : b, assetId, investors[i % 2]!, fresh[i % 3]!, '2'),
+    ),
+  );
+  assert.ok(
+    replies.every((r) => r.status === 201),
+    JSON.stringify(replies.find((r) => r.status !== 201)?.body),
+  );
+  const after = await balances(assetId);
+  for (const id of fresh) assert.equal(after[id], '60', `${id} received 30 transfers of 2`);
+  const [row] = await a.sql(
+    'SELECT a.total_supply::text AS supply, (SELECT sum(amount) FROM balances WHERE asset_id = a.id)::text AS sum FROM assets a WHERE a.id = $1',
+    [assetId],
+  );
+  assert.equal(row.sum, row.supply);
+});
