@@ -20,11 +20,11 @@ import {
 import { type RouteContext, sendJsonText, typed } from './context.ts';
 
 function requestHash(request: FastifyRequest): string {
-  // The schema fixes the body's fields; sorting keys makes {"a","b"} and {"b","a"} the same request.
+  // The schema fixes the body's fields (flat, lower-case ASCII names); listing them sorted as the replacer
+  // makes {"a","b"} and {"b","a"} the same request. Same text as sorting the entries with localeCompare, as
+  // stored hashes were computed, at a fraction of the cost.
   const body = request.body as Record<string, unknown>;
-  const canonical = JSON.stringify(
-    Object.fromEntries(Object.entries(body).sort(([a], [b]) => a.localeCompare(b))),
-  );
+  const canonical = JSON.stringify(body, Object.keys(body).sort());
   return hash('sha256', `${request.method} ${request.url.split('?')[0]}\n${canonical}`, 'hex');
 }
 
