@@ -14,8 +14,9 @@ import { freePort, startEmbeddedPostgres } from '../src/adapters/postgres/embedd
 // all compete for it:
 // - both sides of a pair use the same client concurrency and the same measured duration, each after its own
 //   warm-up (JIT, plan caches, connection pools) that is not counted;
-// - baseline and subject run back to back, in ROUNDS interleaved rounds, and each ratio is the median of
-//   the per-round ratios, so a burst of outside load hits both sides of a ratio rather than one;
+// - baseline and subject run back to back, in ROUNDS interleaved rounds (the subject first in every other
+//   round), and each ratio is the median of the per-round ratios, so a burst of outside load hits both sides
+//   of a ratio rather than one;
 // - pgbench runs with -M prepared: the service uses named prepared statements, so the raw-database baseline
 //   must not pay parse and plan on every statement either (that would flatter the ratio by about 25%).
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -237,15 +238,21 @@ export async function runDappBench(): Promise<Row[]> {
     const script = pgbenchSetup(embedded.connectionString, dir);
 
     const rounds: Array<Record<'emptyRead' | 'read' | 'baseline' | 'transfers', Measured>> = [];
+    const readLoad = {
+      url: `${svc.url}/api/v1/assets/${asset.id}`,
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    };
     for (let round = 0; round < ROUNDS; round++) {
-      const emptyRead = await load({ url: `${empty.url}/empty` });
-      const read = await load({
-        url: `${svc.url}/api/v1/assets/${asset.id}`,
-        headers: { authorization: `Bearer ${ADMIN_KEY}` },
-      });
-      const baseline = pgbench(embedded.connectionString, dir, script);
-      const transfers = await load(transferLoad);
-      rounds.push({ emptyRead, read, baseline, transfers });
+      // Every other round the subject goes first: whichever runs second inherits the first one's aftermath
+      // (autovacuum and checkpoints after a write burst, a warm or cold CPU), so neither side always does.
+      const subjectFirst = round % 2 === 1;
+      const [emptyRead, read] = subjectFirst
+        ? await load(readLoad).then(async (r) => [await load({ url: `${empty.url}/empty` }), r])
+        : await load({ url: `${empty.url}/empty` }).then(async (e) => [e, await load(readLoad)]);
+      const [baseline, transfers] = subjectFirst
+        ? await load(transferLoad).then((t) => [pgbench(embedded.connectionString, dir, script), t])
+        : [pgbench(embedded.connectionString, dir, script), await load(transferLoad)];
+      rounds.push({ emptyRead: emptyRead!, read: read!, baseline: baseline!, transfers: transfers! });
     }
 
     const row = (

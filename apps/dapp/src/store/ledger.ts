@@ -393,7 +393,12 @@ export class LedgerStore {
    */
   async write(input: LedgerWrite, actor: Actor): Promise<LedgerWriteResult> {
     if (input.kind === 'transfer') return this.transfers.submit({ input, actor });
-    return this.writeLocked(input, actor);
+    try {
+      return await this.writeLocked(input, actor);
+    } finally {
+      // The write moved a balance and the asset's supply (its row version): the next batch reads them.
+      this.stateCache.forget(partiesOf([{ input, actor }]));
+    }
   }
 
   /**
