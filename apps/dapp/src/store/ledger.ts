@@ -406,18 +406,18 @@ export class LedgerStore {
    * arrival order, each against the balances the ones before it left; a refused transfer (a rule, an unknown
    * party) only refuses itself. Its key is not kept, as if it had never been tried.
    *
-   * First optimistically, in two statements and no explicit transaction: one reads the state, one writes
-   * every balance, journal entry, audit row and idempotency key, but only if each balance still holds the
-   * amount the plan started from and every key is still free (compare-and-set); otherwise
-   * ledger_state_changed() aborts that statement, all of it. Then, only after such a conflict, again under
+   * First optimistically, without an explicit transaction: planned from what this replica's last batches
+   * wrote (LedgerStateCache) or, when that does not cover the batch, from one read; then written by one
+   * statement that changes nothing unless every fact the plan used still holds (each balance's amount, each
+   * asset's and investor's row version, each key still free): otherwise ledger_state_changed() aborts it
+   * whole. A conflict on cached state reads afresh and tries once more; a conflict on fresh state goes to
    * row locks in one transaction (applyTransfersLocked).
    *
    * Why: per transfer, the round trips to PostgreSQL (each a socket write, a wake-up on both sides and a wait
    * behind other requests in the event loop) and the commit's WAL flush were most of the cost; a batch pays
-   * them once, and with the state cache the optimistic path is usually a single statement (else two; the
-   * locked path four). A receiver without a balance row yet is
-   * given one by an upsert that adds what it received: credits commute, and a balance only ever goes down
-   * from a row whose amount the statement checked.
+   * them once, usually in a single statement (two after a cache miss, four on the locked path). A receiver
+   * without a balance row yet is given one by an upsert that adds what it received: credits commute, and a
+   * balance only ever goes down from a row whose amount the statement checked.
    *
    * A transfer whose key was already used answers from the stored result; a second request with the same
    * key inside one batch takes the locked path after it. If a batch fails for anything but a lost
