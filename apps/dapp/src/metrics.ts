@@ -20,6 +20,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly ledgerBatchTransfers = new Histogram({
+    name: 'dalp_ledger_batch_transfers',
+    help: 'Transfers per group-commit batch (the first request of each idempotency key).',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
+
+  readonly ledgerBatchRetries = new Counter({
+    name: 'dalp_ledger_batch_retries_total',
+    help: 'Transfer batches planned again: stale_cache (re-read after a conflict on cached state), conflict (row locks after a conflict on fresh state).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly dependencyUp = new Gauge({
     name: 'dalp_dependency_up',
     help: '1 when the dependency answered its last use or probe, 0 when it failed.',

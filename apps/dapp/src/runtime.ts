@@ -116,7 +116,10 @@ export async function createRuntime(
   health = new Health(db, cache, metrics);
 
   // Transfers of clients that went away while queued still complete (or fail) before the pool closes.
-  const ledger = new LedgerStore(db);
+  const ledger = new LedgerStore(db, {
+    batch: (transfers) => metrics.ledgerBatchTransfers.observe(transfers),
+    retried: (reason) => metrics.ledgerBatchRetries.inc({ reason }),
+  });
   const closeAll = async () => {
     await ledger.drain();
     await cache.close().catch(() => undefined);

@@ -186,3 +186,18 @@ test('receivers without a balance row, credited by both replicas at once, get ev
   );
   assert.equal(row.sum, row.supply);
 });
+
+test('batches and their re-plans are visible in the metrics', async () => {
+  for (const svc of [a, b]) {
+    const metrics = await svc.anonymous.get('/metrics');
+    const count = Number(metrics.body.match(/^dalp_ledger_batch_transfers_count (\d+)$/m)?.[1]);
+    const sum = Number(metrics.body.match(/^dalp_ledger_batch_transfers_sum (\d+)$/m)?.[1]);
+    assert.ok(count > 0 && sum >= count, `batches recorded (count ${count}, sum ${sum})`);
+  }
+  // Replica a planned from cached state that b had made stale (KYC revocation, asset pause) at least twice.
+  const metrics = await a.anonymous.get('/metrics');
+  const stale = Number(
+    metrics.body.match(/^dalp_ledger_batch_retries_total\{reason="stale_cache"\} (\d+)$/m)?.[1],
+  );
+  assert.ok(stale >= 2, `conflicts on cached state were counted (${stale})`);
+});

@@ -363,8 +363,17 @@ export interface Holders {
   holders: Array<{ investorId: string; balance: string }>;
 }
 
+/** What a LedgerStore reports about its batches (the service wires these to Prometheus). */
+export interface LedgerObserver {
+  batch(transfers: number): void;
+  retried(reason: 'stale_cache' | 'conflict'): void;
+}
+
 export class LedgerStore {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly observer: LedgerObserver = { batch: () => undefined, retried: () => undefined },
+  ) {}
 
   private readonly stateCache = new LedgerStateCache();
 
@@ -435,10 +444,12 @@ export class LedgerStore {
       leaders.push(r);
     }
 
+    this.observer.batch(leaders.length);
     let decisions: TransferDecision[];
     try {
       decisions = await this.applyTransfersOptimistic(leaders).catch((error: unknown) => {
         if (!isConflict(error)) throw error;
+        this.observer.retried('conflict');
         this.stateCache.forget(partiesOf(leaders));
         return this.db.transaction((tx) => this.applyTransfersLocked(tx, leaders));
       });
@@ -472,6 +483,7 @@ export class LedgerStore {
         } catch (error) {
           // Stale (another writer moved a balance or changed a party) or a key used before: read afresh.
           if (!isConflict(error)) throw error;
+          this.observer.retried('stale_cache');
         }
       }
       this.stateCache.forget(parties);
