@@ -201,3 +201,27 @@ test('batches and their re-plans are visible in the metrics', async () => {
   );
   assert.ok(stale >= 2, `conflicts on cached state were counted (${stale})`);
 });
+
+test('a batch that leaves a balance where it was still checks the amount it planned from', async () => {
+  const { assetId, investors } = await funded(3, '10');
+  const [x, y, z] = investors as [string, string, string];
+  // Replica a last saw x at 10; b empties it.
+  assert.equal((await transfer(b, assetId, x, z, '10')).status, 201);
+  const [{ id: principalId }] = await a.sql("SELECT id FROM api_keys WHERE role = 'admin' LIMIT 1");
+  const write = (from: string, to: string, key: string) =>
+    a.runtime.stores.ledger.write(
+      { assetId, kind: 'transfer', from, to, amount: 10n, idempotencyKey: key, requestHash: key },
+      { principalId, requestId: key },
+    );
+  // Submitted in one turn of the event loop: one batch, x -> y first, then y -> x; x's net change is zero.
+  const [first, second] = await Promise.allSettled([
+    write(x, y, idempotencyKey()),
+    write(y, x, idempotencyKey()),
+  ]);
+  assert.equal(first.status, 'rejected', 'x holds nothing: its transfer is refused');
+  assert.equal((first as PromiseRejectedResult).reason.code, 'insufficient_balance');
+  assert.equal(second.status, 'fulfilled');
+  const after = await balances(assetId);
+  assert.equal(after[x], '10');
+  assert.equal(after[y], '0');
+});

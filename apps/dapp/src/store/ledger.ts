@@ -233,7 +233,7 @@ interface PlannedBatch {
   decisions: TransferDecision[];
   applied: Array<{ request: TransferRequest; entry: JournalEntry }>;
   refused: TransferRequest[];
-  /** Balance rows that existed when read: the amount read and the amount to write. */
+  /** Balance rows that existed when read and that applied transfers used: the amount read and to write. */
   updated: Array<{ assetId: string; investorId: string; was: bigint; amount: bigint }>;
   /** Parties without a balance row: what they received, net (never negative). */
   opened: Array<{ assetId: string; investorId: string; amount: bigint }>;
@@ -290,10 +290,17 @@ function planTransfers(
       planned.decisions.push({ kind: 'refused', error });
     }
   }
+  // Every existing balance an applied transfer used is written back with its check, even when the batch
+  // left it where it was (sent and received the same amount): the plan relied on its amount all the same.
+  const used = new Set(
+    planned.applied.flatMap(({ request: { input } }) =>
+      [input.from, input.to].map((investorId) => `${input.assetId}:${investorId}`),
+    ),
+  );
   for (const { key, assetId, investorId } of parties.pairs) {
     const amount = balances.get(assetId)?.get(investorId);
     const was = snapshot.balances.get(key) ?? undefined;
-    if (amount === undefined || amount === was) continue;
+    if (amount === undefined || !used.has(key)) continue;
     if (was !== undefined) planned.updated.push({ assetId, investorId, was, amount });
     else if (amount > 0n) planned.opened.push({ assetId, investorId, amount });
   }
