@@ -94,6 +94,12 @@ const isConflict = (error: unknown) => {
   return code === SERIALIZATION_FAILURE || code === DEADLOCK_DETECTED;
 };
 
+/** Identifies an idempotency key across callers: keys are scoped to the API key that sent them. */
+const keyOf = (principalId: string, key: string) => `${principalId}\n${key}`;
+const requestKey = (r: TransferRequest) => keyOf(r.actor.principalId, r.input.idempotencyKey);
+const keySet = (keys: BatchStateRow['keys']) =>
+  new Set((keys ?? []).map(([principal, key]) => keyOf(principal, key)));
+
 const settle = <T>(promise: Promise<T>): Promise<Settled<T>> =>
   promise.then(
     (value) => ({ ok: true, value }),
@@ -246,6 +252,7 @@ interface PlannedBatch {
 function planTransfers(
   snapshot: LedgerSnapshot,
   requests: TransferRequest[],
+  parties: Parties,
   isNew: (request: TransferRequest) => boolean,
 ): PlannedBatch {
   const investors = new Map([...snapshot.investors].map(([id, { investor }]) => [id, investor]));
@@ -259,7 +266,6 @@ function planTransfers(
     }
     return map;
   };
-  const parties = partiesOf(requests);
   for (const { key, assetId, investorId } of parties.pairs) {
     const amount = snapshot.balances.get(key);
     if (amount !== null && amount !== undefined) balancesOf(assetId).set(investorId, amount);
@@ -441,13 +447,12 @@ export class LedgerStore {
    * a statement cannot fail its neighbours.
    */
   private async applyTransfers(batch: TransferRequest[]): Promise<Array<Settled<LedgerWriteResult>>> {
-    const keyOf = (r: TransferRequest) => `${r.actor.principalId}\n${r.input.idempotencyKey}`;
     // Position among the leaders (the first request of each key), by key.
     const leaderOf = new Map<string, number>();
     const leaders: TransferRequest[] = [];
     for (const r of batch) {
-      if (leaderOf.has(keyOf(r))) continue;
-      leaderOf.set(keyOf(r), leaders.length);
+      if (leaderOf.has(requestKey(r))) continue;
+      leaderOf.set(requestKey(r), leaders.length);
       leaders.push(r);
     }
 
@@ -466,7 +471,7 @@ export class LedgerStore {
     }
     return Promise.all(
       batch.map(async (r): Promise<Settled<LedgerWriteResult>> => {
-        const position = leaderOf.get(keyOf(r))!;
+        const position = leaderOf.get(requestKey(r))!;
         if (leaders[position] !== r) return settle(this.writeLocked(r.input, r.actor));
         const decision = decisions[position]!;
         if (decision.kind === 'applied')
@@ -481,7 +486,7 @@ export class LedgerStore {
     const parties = partiesOf(requests);
     const cached = this.stateCache.snapshot(parties);
     if (cached) {
-      const batch = planTransfers(cached, requests, () => true);
+      const batch = planTransfers(cached, requests, parties, () => true);
       if (batch.refused.length === 0) {
         try {
           await this.writeBatch(batch, cached);
@@ -517,12 +522,8 @@ export class LedgerStore {
     });
     const snapshot = snapshotOf(rows[0]!, parties);
     this.stateCache.learn(snapshot);
-    const used = new Set((rows[0]!.keys ?? []).map(([principal, key]) => `${principal}\n${key}`));
-    const batch = planTransfers(
-      snapshot,
-      requests,
-      (r) => !used.has(`${r.actor.principalId}\n${r.input.idempotencyKey}`),
-    );
+    const used = keySet(rows[0]!.keys);
+    const batch = planTransfers(snapshot, requests, parties, (r) => !used.has(requestKey(r)));
     if (batch.applied.length === 0) return batch.decisions;
     await this.writeBatch(batch, snapshot);
     this.stateCache.wrote(batch);
@@ -612,9 +613,9 @@ export class LedgerStore {
         parties.investorIds,
       ],
     });
-    const claimed = new Set((rows[0]!.keys ?? []).map(([principal, key]) => `${principal}\n${key}`));
-    const batch = planTransfers(snapshotOf(rows[0]!, parties), requests, (r) =>
-      claimed.has(`${r.actor.principalId}\n${r.input.idempotencyKey}`),
+    const claimed = keySet(rows[0]!.keys);
+    const batch = planTransfers(snapshotOf(rows[0]!, parties), requests, parties, (r) =>
+      claimed.has(requestKey(r)),
     );
     if (batch.applied.length === 0 && batch.refused.length === 0) return batch.decisions;
 
