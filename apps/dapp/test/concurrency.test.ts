@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { idempotencyKey, seedLedger, startService, TestDatabase, type TestService } from './helpers.ts';
+import {
+  idempotencyKey,
+  seededRandom,
+  seedLedger,
+  startService,
+  TestDatabase,
+  type TestService,
+} from './helpers.ts';
+import { assertBooksBalance } from './ledger-workload.ts';
 
 let db: TestDatabase;
 let svc: TestService;
@@ -17,16 +25,6 @@ after(async () => {
 const transfer = (assetId: string, from: string, to: string, amount: string, key = idempotencyKey()) =>
   svc.admin.post(`/api/v1/assets/${assetId}/transfers`, { from, to, amount }, { 'idempotency-key': key });
 
-async function assertInvariant(assetId: string) {
-  const [row] = await svc.sql(
-    `SELECT a.total_supply, COALESCE(SUM(b.amount), 0)::text AS sum, COUNT(*) FILTER (WHERE b.amount < 0) AS negative
-     FROM assets a LEFT JOIN balances b ON b.asset_id = a.id WHERE a.id = $1 GROUP BY a.id`,
-    [assetId],
-  );
-  assert.equal(row.sum, row.total_supply, 'sum of balances equals total supply');
-  assert.equal(Number(row.negative), 0, 'no balance below zero');
-}
-
 test('parallel random transfers keep the invariant, and every balance matches the acknowledged writes', async () => {
   const { assetId, investors } = await seedLedger(svc.admin, { investors: 4 });
   const expected = new Map<string, bigint>();
@@ -42,11 +40,7 @@ test('parallel random transfers keep the invariant, and every balance matches th
     expected.set(id, 1000n);
   }
   // A deterministic pseudo-random sequence keeps failures reproducible.
-  let seed = 42;
-  const random = (n: number) => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed % n;
-  };
+  const random = seededRandom(42);
   const planned = Array.from({ length: 240 }, () => {
     const from = investors[random(4)]!;
     let to = investors[random(4)]!;
@@ -73,7 +67,7 @@ test('parallel random transfers keep the invariant, and every balance matches th
     applied > 0 && refused > 0,
     `the mix must include both outcomes (applied ${applied}, refused ${refused})`,
   );
-  await assertInvariant(assetId);
+  await assertBooksBalance(svc, assetId);
   const holders = await svc.admin.get(`/api/v1/assets/${assetId}/holders`);
   assert.equal(holders.body.totalSupply, '4000');
   for (const id of investors) {
@@ -101,7 +95,7 @@ test('a drained account refuses exactly the transfers it cannot cover', async ()
     replies.filter((r) => r.status === 422 && r.body.error.code === 'insufficient_balance').length,
     70,
   );
-  await assertInvariant(assetId);
+  await assertBooksBalance(svc, assetId);
 });
 
 test('one idempotency key replayed concurrently applies exactly once', async () => {
@@ -123,7 +117,7 @@ test('one idempotency key replayed concurrently applies exactly once', async () 
   const holders = await svc.admin.get(`/api/v1/assets/${assetId}/holders`);
   const balance = Object.fromEntries(holders.body.holders.map((h: any) => [h.investorId, h.balance]));
   assert.deepEqual(balance, { [a]: '93', [b]: '7' });
-  await assertInvariant(assetId);
+  await assertBooksBalance(svc, assetId);
 });
 
 test('concurrent mints never push supply past the maximum', async () => {
@@ -145,5 +139,5 @@ test('concurrent mints never push supply past the maximum', async () => {
   );
   const [asset] = await svc.sql('SELECT total_supply FROM assets WHERE id = $1', [assetId]);
   assert.equal(asset.total_supply, '99');
-  await assertInvariant(assetId);
+  await assertBooksBalance(svc, assetId);
 });

@@ -175,6 +175,18 @@ export async function seedLedger(
   return { assetId: asset.body.id as string, symbol, investors };
 }
 
+/**
+ * A deterministic pseudo-random source (a linear congruential generator) that keeps a failing test
+ * reproducible. It draws from the high bits: the low bits of this generator repeat with a short period.
+ */
+export function seededRandom(seed: number): (n: number) => number {
+  let state = seed;
+  return (n) => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return Math.floor(state / 65536) % n;
+  };
+}
+
 let keyCounter = 0;
 export function idempotencyKey(): string {
   keyCounter += 1;

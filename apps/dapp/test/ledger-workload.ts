@@ -115,13 +115,18 @@ export async function assertLedgerIntact(
   const lost = keys.filter((k) => found.get(k) !== result.acknowledged.get(k));
   assert.deepEqual(lost, [], `${lost.length} acknowledged writes are missing from the journal`);
   assert.equal(rows.length, keys.length, 'each acknowledged write applied exactly once');
+  await assertBooksBalance(svc, assetId);
+}
+
+/** The ledger invariant, read straight from the tables: balances sum to the supply, none below zero. */
+export async function assertBooksBalance(svc: Pick<TestService, 'sql'>, assetId: string) {
   const [books] = await svc.sql<{ total_supply: string; sum: string; negative: number }>(
     `SELECT a.total_supply, COALESCE(SUM(b.amount), 0)::text AS sum, COUNT(*) FILTER (WHERE b.amount < 0)::int AS negative
      FROM assets a LEFT JOIN balances b ON b.asset_id = a.id WHERE a.id = $1 GROUP BY a.id`,
     [assetId],
   );
   assert.equal(books!.sum, books!.total_supply, 'sum of balances equals total supply');
-  assert.equal(books!.negative, 0);
+  assert.equal(books!.negative, 0, 'no balance below zero');
 }
 
 /** Polls /readyz in the background and records every state it saw. */

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { idempotencyKey, seedLedger, startService, TestDatabase, type TestService } from './helpers.ts';
+import {
+  idempotencyKey,
+  seededRandom,
+  seedLedger,
+  startService,
+  TestDatabase,
+  type TestService,
+} from './helpers.ts';
+import { assertBooksBalance } from './ledger-workload.ts';
 
 // Transfers are applied in batches, planned from what each replica last wrote (its state cache) and checked
 // by the write statement. Two replicas on one database make that cache stale on purpose: every fact the
@@ -62,11 +70,7 @@ async function funded(investors = 4, amount = '1000') {
 test('two replicas moving the same balances at once lose no write and apply none twice', async () => {
   const { assetId, investors } = await funded(4);
   const expected = new Map(investors.map((id) => [id, 1000n]));
-  let seed = 7;
-  const random = (n: number) => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return Math.floor(seed / 65536) % n;
-  };
+  const random = seededRandom(7);
   const planned = Array.from({ length: 300 }, (_, i) => {
     const from = investors[random(4)]!;
     const to = investors[(investors.indexOf(from) + 1 + random(3)) % 4]!;
@@ -180,11 +184,7 @@ test('receivers without a balance row, credited by both replicas at once, get ev
   );
   const after = await balances(assetId);
   for (const id of fresh) assert.equal(after[id], '60', `${id} received 30 transfers of 2`);
-  const [row] = await a.sql(
-    'SELECT a.total_supply::text AS supply, (SELECT sum(amount) FROM balances WHERE asset_id = a.id)::text AS sum FROM assets a WHERE a.id = $1',
-    [assetId],
-  );
-  assert.equal(row.sum, row.supply);
+  await assertBooksBalance(a, assetId);
 });
 
 test('batches and their re-plans are visible in the metrics', async () => {
