@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { type Database, DatabaseUnavailableError, type Queryable } from '../adapters/postgres/database.ts';
+import {
+  type Database,
+  DatabaseUnavailableError,
+  isWriteConflict,
+  type Queryable,
+} from '../adapters/postgres/database.ts';
 import type { Asset } from '../domain/assets.ts';
 import { DomainError, notFound } from '../domain/errors.ts';
 import type { Investor } from '../domain/investors.ts';
@@ -85,14 +90,6 @@ interface BatchStateRow {
   assets: Array<Timestamped<AssetRow> & { version: string }> | null;
   investors: Array<Timestamped<InvestorRow> & { version: string }> | null;
 }
-
-/** SQLSTATEs of a lost optimistic race: ledger_state_changed(), or two writers locking rows crosswise. */
-const SERIALIZATION_FAILURE = '40001';
-const DEADLOCK_DETECTED = '40P01';
-const isConflict = (error: unknown) => {
-  const code = (error as { code?: string } | undefined)?.code;
-  return code === SERIALIZATION_FAILURE || code === DEADLOCK_DETECTED;
-};
 
 /** Identifies an idempotency key across callers: keys are scoped to the API key that sent them. */
 const keyOf = (principalId: string, key: string) => `${principalId}\n${key}`;
@@ -460,7 +457,7 @@ export class LedgerStore {
     let decisions: TransferDecision[];
     try {
       decisions = await this.applyTransfersOptimistic(leaders).catch((error: unknown) => {
-        if (!isConflict(error)) throw error;
+        if (!isWriteConflict(error)) throw error;
         this.observer.retried('conflict');
         this.stateCache.forget(partiesOf(leaders));
         return this.db.transaction((tx) => this.applyTransfersLocked(tx, leaders));
@@ -494,7 +491,7 @@ export class LedgerStore {
           return batch.decisions;
         } catch (error) {
           // Stale (another writer moved a balance or changed a party) or a key used before: read afresh.
-          if (!isConflict(error)) throw error;
+          if (!isWriteConflict(error)) throw error;
           this.observer.retried('stale_cache');
         }
       }

@@ -41,6 +41,12 @@ export function isConnectionError(error: unknown): boolean {
 
 const RETRYABLE_TX_CODES = new Set(['40001', '40P01']); // serialization failure, deadlock detected
 
+/** True when a statement lost a race with another writer (serialization failure, deadlock): re-running is safe. */
+export function isWriteConflict(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return code !== undefined && RETRYABLE_TX_CODES.has(code);
+}
+
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
 export interface PoolStats {
@@ -173,8 +179,7 @@ export class Database {
           }
         });
       } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code && RETRYABLE_TX_CODES.has(code) && attempt < attempts) continue;
+        if (isWriteConflict(error) && attempt < attempts) continue;
         throw error;
       }
     }
