@@ -1,17 +1,18 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolStats } from './adapters/postgres/database.ts';
+import { LabelledHistogram } from './labelled-histogram.ts';
 
 /** All Prometheus metrics of one service instance (names are the contract in docs/configuration.md). */
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by route template and status code.',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
+  readonly httpDuration = new LabelledHistogram(
+    'http_request_duration_seconds',
+    'HTTP request duration by route template and status code.',
+    ['method', 'route', 'status_code'],
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    this.registry,
+  );
 
   readonly ledgerOperations = new Counter({
     name: 'dalp_ledger_operations_total',

@@ -5,6 +5,7 @@ import { ReadCache } from '../read-cache.ts';
 import type { Runtime } from '../runtime.ts';
 import { registerAuth } from './auth.ts';
 import { HttpError, registerErrorHandling } from './errors.ts';
+import { RequestLogger } from './request-logger.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { assetRoutes } from './routes/assets.ts';
 import type { RouteContext } from './routes/context.ts';
@@ -42,6 +43,8 @@ export async function buildApp(runtime: Runtime, logger: FastifyBaseLogger): Pro
     },
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
+    childLoggerFactory: (parent, bindings, options) =>
+      new RequestLogger(parent as ConstructorParameters<typeof RequestLogger>[0], bindings, options),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
   // Both hooks are callback-style: they never wait for anything, and an async hook costs every request a
@@ -52,19 +55,10 @@ export async function buildApp(runtime: Runtime, logger: FastifyBaseLogger): Pro
     done();
   });
 
-  // One histogram child per (method, route, status), looked up by a string key: prom-client's observe()
-  // with a label object validates and hashes the labels on every call, a measurable share of a cached read.
   const { httpDuration } = runtime.metrics;
-  const durationByLabels = new Map<string, ReturnType<typeof httpDuration.labels>>();
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    const key = `${request.method} ${route} ${reply.statusCode}`;
-    let child = durationByLabels.get(key);
-    if (!child) {
-      child = httpDuration.labels(request.method, route, String(reply.statusCode));
-      durationByLabels.set(key, child);
-    }
-    child.observe(reply.elapsedTime / 1000);
+    httpDuration.labels(request.method, route, String(reply.statusCode)).observe(reply.elapsedTime / 1000);
     done();
   });
 
