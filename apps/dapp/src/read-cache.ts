@@ -23,10 +23,42 @@ export class ReadCache {
     private readonly ttlSeconds: number,
   ) {}
 
+  private flushing: Promise<boolean> | undefined;
+  private nextFlush: Promise<boolean> | undefined;
+
+  /**
+   * Writes the pending version bumps. One flush runs at a time; callers that arrive while one runs share
+   * the single flush after it (the running one may have passed their keys before they were added). So the
+   * transfers of one group-committed batch, which invalidate the same asset together, cost two cache writes
+   * instead of one each.
+   */
+  private flush(): Promise<boolean> {
+    if (!this.flushing) {
+      this.flushing = this.flushPending().finally(() => {
+        this.flushing = undefined;
+      });
+      return this.flushing;
+    }
+    this.nextFlush ??= this.flushing.then(() => {
+      this.nextFlush = undefined;
+      return this.flush();
+    });
+    return this.nextFlush;
+  }
+
+  /**
+   * Takes the pending keys and writes a new version for each. Keys added meanwhile are the next flush's;
+   * keys not written (cache unreachable) go back to pending, so this replica writes them before it reads
+   * from the cache again.
+   */
   private async flushPending(): Promise<boolean> {
-    for (const key of this.pending) {
-      if (!(await this.cache.set(`ver:${key}`, randomUUID(), this.ttlSeconds * 2))) return false;
-      this.pending.delete(key);
+    const keys = [...this.pending];
+    this.pending.clear();
+    for (let i = 0; i < keys.length; i++) {
+      if (!(await this.cache.set(`ver:${keys[i]}`, randomUUID(), this.ttlSeconds * 2))) {
+        for (const key of keys.slice(i)) this.pending.add(key);
+        return false;
+      }
     }
     return true;
   }
@@ -39,7 +71,7 @@ export class ReadCache {
     const key = `${entity}:${id}`;
     // A failing cache cannot tell a miss from an error; PostgreSQL is the safe answer then.
     if (this.cache.state() !== 'up') return JSON.stringify(await load());
-    if (this.pending.size > 0 && !(await this.flushPending())) return JSON.stringify(await load());
+    if (this.pending.size > 0 && !(await this.flush())) return JSON.stringify(await load());
     const version = (await this.cache.get(`ver:${key}`)) ?? '0';
     const hit = await this.cache.get(`val:${key}:${version}`);
     if (hit !== undefined) return hit;
@@ -50,6 +82,6 @@ export class ReadCache {
 
   async invalidate(entity: string, ids: readonly string[]): Promise<void> {
     for (const id of ids) this.pending.add(`${entity}:${id}`);
-    await this.flushPending();
+    await this.flush();
   }
 }

@@ -1,10 +1,10 @@
-import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseAmount } from '../../domain/amounts.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { LedgerKind } from '../../domain/ledger.ts';
 import { actorOf } from '../auth.ts';
 import { HttpError } from '../errors.ts';
+import { requestHash } from '../request-hash.ts';
 import {
   BurnBody,
   HoldersView,
@@ -18,15 +18,6 @@ import {
   TransferBody,
 } from '../schemas.ts';
 import { type RouteContext, sendJsonText, typed } from './context.ts';
-
-function requestHash(request: FastifyRequest): string {
-  // The schema fixes the body's fields (flat, lower-case ASCII names); listing them sorted as the replacer
-  // makes {"a","b"} and {"b","a"} the same request. Same text as sorting the entries with localeCompare, as
-  // stored hashes were computed, at a fraction of the cost.
-  const body = request.body as Record<string, unknown>;
-  const canonical = JSON.stringify(body, Object.keys(body).sort());
-  return hash('sha256', `${request.method} ${request.url.split('?')[0]}\n${canonical}`, 'hex');
-}
 
 const OUTCOME_BY_ERROR = (error: unknown) =>
   error instanceof DomainError || error instanceof HttpError ? 'rejected' : 'failed';
@@ -54,7 +45,7 @@ export async function ledgerRoutes(fastify: FastifyInstance, { runtime, reads }:
           to: request.body.to,
           amount: parseAmount(request.body.amount, 'amount'),
           idempotencyKey: key,
-          requestHash: requestHash(request),
+          requestHash: requestHash(request.method, request.url, request.body),
         },
         actorOf(request),
       );
