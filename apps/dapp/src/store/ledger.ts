@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { pgArray } from '../adapters/postgres/array-literal.ts';
 import {
   type Database,
   DatabaseUnavailableError,
@@ -339,19 +340,19 @@ const openAndJournal = (first: number) => {
 };
 
 const openAndJournalValues = ({ opened, applied }: PlannedBatch) => [
-  opened.map((o) => o.assetId),
-  opened.map((o) => o.investorId),
-  opened.map((o) => String(o.amount)),
-  applied.map(({ entry }) => entry.id),
-  applied.map(({ entry }) => entry.assetId),
-  applied.map(({ entry }) => entry.from),
-  applied.map(({ entry }) => entry.to),
-  applied.map(({ entry }) => entry.amount),
-  applied.map(({ entry }) => entry.totalSupply),
-  applied.map(({ request }) => request.input.idempotencyKey),
-  applied.map(({ request }) => request.actor.principalId),
-  applied.map(({ request }) => request.actor.requestId),
-  applied.map(({ entry }) => entry.createdAt),
+  pgArray(opened.map((o) => o.assetId)),
+  pgArray(opened.map((o) => o.investorId)),
+  pgArray(opened.map((o) => String(o.amount))),
+  pgArray(applied.map(({ entry }) => entry.id)),
+  pgArray(applied.map(({ entry }) => entry.assetId)),
+  pgArray(applied.map(({ entry }) => entry.from)),
+  pgArray(applied.map(({ entry }) => entry.to)),
+  pgArray(applied.map(({ entry }) => entry.amount)),
+  pgArray(applied.map(({ entry }) => entry.totalSupply)),
+  pgArray(applied.map(({ request }) => request.input.idempotencyKey)),
+  pgArray(applied.map(({ request }) => request.actor.principalId)),
+  pgArray(applied.map(({ request }) => request.actor.requestId)),
+  pgArray(applied.map(({ entry }) => entry.createdAt)),
 ];
 
 function entryFor(input: LedgerWrite, assetId: string, totalSupply: bigint): JournalEntry {
@@ -509,12 +510,12 @@ export class LedgerStore {
           JOIN balances b ON b.asset_id = p.asset_id AND b.investor_id = p.investor_id) AS balances,
          ${stateColumns('$5', '$6')}`,
       values: [
-        requests.map((r) => r.actor.principalId),
-        requests.map((r) => r.input.idempotencyKey),
-        parties.pairs.map((p) => p.assetId),
-        parties.pairs.map((p) => p.investorId),
-        parties.assetIds,
-        parties.investorIds,
+        pgArray(requests.map((r) => r.actor.principalId)),
+        pgArray(requests.map((r) => r.input.idempotencyKey)),
+        pgArray(parties.pairs.map((p) => p.assetId)),
+        pgArray(parties.pairs.map((p) => p.investorId)),
+        pgArray(parties.assetIds),
+        pgArray(parties.investorIds),
       ],
     });
     const snapshot = snapshotOf(rows[0]!, parties);
@@ -556,19 +557,19 @@ export class LedgerStore {
                          JOIN investors i ON i.id = v.id AND i.xmin = v.version) = cardinality($24::uuid[])
                    THEN true ELSE ledger_state_changed() END`,
       values: [
-        batch.applied.map(({ request }) => request.actor.principalId),
-        batch.applied.map(({ request }) => request.input.idempotencyKey),
-        batch.applied.map(({ request }) => request.input.requestHash),
-        batch.applied.map(({ entry }) => entry.id),
-        updated.map((u) => u.assetId),
-        updated.map((u) => u.investorId),
-        updated.map((u) => String(u.was)),
-        updated.map((u) => String(u.amount)),
+        pgArray(batch.applied.map(({ request }) => request.actor.principalId)),
+        pgArray(batch.applied.map(({ request }) => request.input.idempotencyKey)),
+        pgArray(batch.applied.map(({ request }) => request.input.requestHash)),
+        pgArray(batch.applied.map(({ entry }) => entry.id)),
+        pgArray(updated.map((u) => u.assetId)),
+        pgArray(updated.map((u) => u.investorId)),
+        pgArray(updated.map((u) => String(u.was))),
+        pgArray(updated.map((u) => String(u.amount))),
         ...openAndJournalValues(batch),
-        [...snapshot.assets.keys()],
-        [...snapshot.assets.values()].map((a) => a.version),
-        [...snapshot.investors.keys()],
-        [...snapshot.investors.values()].map((i) => i.version),
+        pgArray([...snapshot.assets.keys()]),
+        pgArray([...snapshot.assets.values()].map((a) => a.version)),
+        pgArray([...snapshot.investors.keys()]),
+        pgArray([...snapshot.investors.values()].map((i) => i.version)),
       ],
     });
   }
