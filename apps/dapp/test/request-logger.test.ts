@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
+import Fastify from 'fastify';
 import { pino } from 'pino';
 import { loggerOptions } from '../src/http/app.ts';
-import { RequestLogger } from '../src/http/request-logger.ts';
+import { RequestLogger, withLazyRequestLoggers } from '../src/http/request-logger.ts';
 
 /** A real pino logger with the service's options, writing JSON lines into an array. */
 function capture(level: string) {
@@ -68,4 +69,34 @@ test('a level set on the request logger applies to it alone', () => {
   grandchild.warn('nested');
   const last = lines.at(-1)!;
   assert.deepEqual([last.reqId, last.part, last.msg], ['r-3', 'upload', 'nested']);
+});
+
+test('Fastify gives each request a lazy logger carrying its request id; server lines have none', async () => {
+  const { parent, lines } = capture('warn');
+  // At warn, Fastify's own per-request lines (info) are below the level.
+  const app = Fastify({ loggerInstance: withLazyRequestLoggers(parent) });
+  app.get('/quiet', async () => ({}));
+  app.get('/loud', async (request) => {
+    request.log.warn('handled');
+    return {};
+  });
+  await app.ready();
+  app.log.warn('server line');
+  // Request loggers are made from the server's logger (Fastify's child adding its serializers): count them.
+  assert.ok(app.log instanceof RequestLogger);
+  const server = app.log.materialize();
+  let made = 0;
+  const child = server.child.bind(server);
+  server.child = (...args: Parameters<typeof child>) => {
+    made += 1;
+    return child(...args);
+  };
+  await app.inject({ url: '/quiet' });
+  assert.equal(made, 0, 'a request that logs nothing creates no child');
+  await app.inject({ url: '/loud' });
+  await app.close();
+  assert.equal(made, 1);
+  const handled = lines.find((l) => l.msg === 'handled');
+  assert.equal(typeof handled?.reqId, 'string');
+  assert.equal(lines.find((l) => l.msg === 'server line')?.reqId, undefined);
 });

@@ -5,7 +5,7 @@ import { ReadCache } from '../read-cache.ts';
 import type { Runtime } from '../runtime.ts';
 import { registerAuth } from './auth.ts';
 import { HttpError, registerErrorHandling } from './errors.ts';
-import { RequestLogger } from './request-logger.ts';
+import { withLazyRequestLoggers } from './request-logger.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { assetRoutes } from './routes/assets.ts';
 import type { RouteContext } from './routes/context.ts';
@@ -35,7 +35,7 @@ export function loggerOptions(level: string) {
 
 export async function buildApp(runtime: Runtime, logger: FastifyBaseLogger): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: logger,
+    loggerInstance: withLazyRequestLoggers(logger),
     // Keep a caller's request id when it looks like one, so logs correlate across the load balancer.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -43,8 +43,6 @@ export async function buildApp(runtime: Runtime, logger: FastifyBaseLogger): Pro
     },
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
-    childLoggerFactory: (parent, bindings, options) =>
-      new RequestLogger(parent as ConstructorParameters<typeof RequestLogger>[0], bindings, options),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
   // Both hooks are callback-style: they never wait for anything, and an async hook costs every request a

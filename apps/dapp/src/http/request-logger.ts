@@ -2,34 +2,47 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Bindings, ChildLoggerOptions, LevelWithSilentOrString } from 'pino';
 
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+type Parent = FastifyBaseLogger & { isLevelEnabled(level: string): boolean };
 
 /**
- * The logger a request carries (`request.log`), with the request id bound to every line it writes.
+ * A child logger that is only made when it first writes a line.
  *
- * Why not pino's child directly, as Fastify does by default: creating a child serialises its bindings, and
- * Fastify creates one for every request. A request that logs nothing at the configured level (nearly all
- * of them at `info` and above) then pays for it anyway, measured at about 4% of a cached read. This logger
- * creates the child on the first line actually written, and otherwise answers from the parent.
+ * Why: creating a pino child serialises its bindings, and Fastify makes one for every request (to bind the
+ * request id). A request that logs nothing at the configured level (nearly all of them at `info` and
+ * above) paid for it anyway, measured at about 4% of a cached read. Until it writes, this logger answers
+ * from its parent: the level, and whether a level is enabled. Its own children are lazy as well, and made
+ * through it, so bindings and serializers accumulate exactly as with pino's own children.
  */
 export class RequestLogger implements FastifyBaseLogger {
   private real: FastifyBaseLogger | undefined;
 
   constructor(
-    private readonly parent: FastifyBaseLogger & { isLevelEnabled(level: string): boolean },
+    private readonly parent: Parent | RequestLogger,
     private readonly bindings: Bindings,
     private readonly options: ChildLoggerOptions,
-  ) {}
+  ) {
+    // A child with a level of its own (a route's logLevel) decides by that level: make it now.
+    if (options.level !== undefined) this.materialize();
+  }
 
-  private child_(): FastifyBaseLogger {
-    this.real ??= this.parent.child(this.bindings, this.options);
+  /** The pino child this logger stands for, made on first use. */
+  materialize(): FastifyBaseLogger {
+    this.real ??=
+      this.parent instanceof RequestLogger
+        ? this.parent.materialize().child(this.bindings, this.options)
+        : this.parent.child(this.bindings, this.options);
     return this.real;
   }
 
+  isLevelEnabled(level: string): boolean {
+    const decider = (this.real ?? this.parent) as Parent | RequestLogger;
+    return decider.isLevelEnabled(level);
+  }
+
   private write(level: Level, args: unknown[]): void {
-    // Once the child exists it decides (its level may have been changed); before, the parent's level does.
-    if (!this.real && !this.parent.isLevelEnabled(level)) return;
-    const child = this.child_();
-    (child[level] as (...a: unknown[]) => void).apply(child, args);
+    if (!this.isLevelEnabled(level)) return;
+    const real = this.materialize();
+    (real[level] as (...a: unknown[]) => void).apply(real, args);
   }
 
   get level(): LevelWithSilentOrString {
@@ -37,7 +50,7 @@ export class RequestLogger implements FastifyBaseLogger {
   }
 
   set level(level: LevelWithSilentOrString) {
-    this.child_().level = level;
+    this.materialize().level = level;
   }
 
   fatal(...args: unknown[]): void {
@@ -61,6 +74,17 @@ export class RequestLogger implements FastifyBaseLogger {
   silent(): void {}
 
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
-    return this.child_().child(bindings, options);
+    return new RequestLogger(this, bindings, options ?? {});
   }
+}
+
+/**
+ * The service's logger as Fastify should get it: the same logger, whose children are RequestLoggers.
+ * Given through the logger rather than Fastify's childLoggerFactory option, because Fastify re-validates
+ * the logger a custom factory returns, on every request.
+ */
+export function withLazyRequestLoggers(logger: FastifyBaseLogger): FastifyBaseLogger {
+  const root = Object.create(logger) as FastifyBaseLogger;
+  root.child = (bindings, options) => new RequestLogger(logger as Parent, bindings, options ?? {});
+  return root;
 }
