@@ -19,11 +19,14 @@ import { freePort, startEmbeddedPostgres } from '../src/adapters/postgres/embedd
 //   of a ratio rather than one;
 // - pgbench runs with -M prepared: the service uses named prepared statements, so the raw-database baseline
 //   must not pay parse and plan on every statement either (that would flatter the ratio by about 25%).
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+// - the service runs as it ships: compiled by tsc (`npm run build -w @dalp/dapp`) and started with plain
+//   `node dist/main.js`, as the image's entrypoint does, not through the tsx loader used in development.
+const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
+const MAIN = join(APP_DIR, 'dist', 'main.js');
 const EMPTY = fileURLToPath(new URL('./empty-server.ts', import.meta.url));
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 2);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = 16;
 const HOLDERS = 1000;
 const ADMIN_KEY = 'bench-admin-key-000000000000000000000000';
@@ -35,7 +38,7 @@ async function startProcess(
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, script.endsWith('.ts') ? ['--import', 'tsx', script] : [script], {
     env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -166,7 +169,17 @@ function pgbench(connectionString: string, dir: string, script: string): Measure
   };
 }
 
+/** Compiles the service as the image build does; the bench then runs exactly that output. */
+function buildService(): void {
+  const tsc = fileURLToPath(import.meta.resolve('typescript/bin/tsc'));
+  const build = spawnSync(process.execPath, [tsc, '-p', join(APP_DIR, 'tsconfig.build.json')], {
+    encoding: 'utf8',
+  });
+  if (build.status !== 0) throw new Error(`building the service failed:\n${build.stdout}${build.stderr}`);
+}
+
 export async function runDappBench(): Promise<Row[]> {
+  buildService();
   const dir = mkdtempSync(join(tmpdir(), 'dalp-bench-'));
   chmodSync(dir, 0o755); // run as root, Postgres runs as `postgres` and must reach its data dir
   const embedded = await startEmbeddedPostgres(join(dir, 'data'), () => undefined);

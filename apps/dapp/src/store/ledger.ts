@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import { pgArray } from '../adapters/postgres/array-literal.ts';
 import {
   type Database,
@@ -97,6 +97,16 @@ const keyOf = (principalId: string, key: string) => `${principalId}\n${key}`;
 const requestKey = (r: TransferRequest) => keyOf(r.actor.principalId, r.input.idempotencyKey);
 const keySet = (keys: BatchStateRow['keys']) =>
   new Set((keys ?? []).map(([principal, key]) => keyOf(principal, key)));
+
+/**
+ * The optimistic write lost a race: a fact it was planned from changed (ledger_state_changed(), a
+ * serialization failure or a deadlock), or a key it claims was used meanwhile (its plain INSERT hit the
+ * primary key). Either way the batch is planned again from fresh state.
+ */
+function lostRace(error: unknown): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
+  return isWriteConflict(error) || (code === '23505' && constraint === 'idempotency_keys_pkey');
+}
 
 const settle = <T>(promise: Promise<T>): Promise<Settled<T>> =>
   promise.then(
@@ -357,7 +367,8 @@ const openAndJournalValues = ({ opened, applied }: PlannedBatch) => [
 
 function entryFor(input: LedgerWrite, assetId: string, totalSupply: bigint): JournalEntry {
   return {
-    id: randomUUID(),
+    // Time-ordered, like every other id here: new entries land at the right edge of the primary key index.
+    id: uuidv7(),
     assetId,
     kind: input.kind,
     from: input.from ?? null,
@@ -458,7 +469,7 @@ export class LedgerStore {
     let decisions: TransferDecision[];
     try {
       decisions = await this.applyTransfersOptimistic(leaders).catch((error: unknown) => {
-        if (!isWriteConflict(error)) throw error;
+        if (!lostRace(error)) throw error;
         this.observer.retried('conflict');
         this.stateCache.forget(partiesOf(leaders));
         return this.db.transaction((tx) => this.applyTransfersLocked(tx, leaders));
@@ -492,7 +503,7 @@ export class LedgerStore {
           return batch.decisions;
         } catch (error) {
           // Stale (another writer moved a balance or changed a party) or a key used before: read afresh.
-          if (!isWriteConflict(error)) throw error;
+          if (!lostRace(error)) throw error;
           this.observer.retried('stale_cache');
         }
       }
@@ -538,34 +549,35 @@ export class LedgerStore {
     const { updated } = batch;
     await this.db.query({
       name: 'ledger-batch-write',
-      // Keys and balances are claimed in (principal, key) and (asset, investor) order, like the locked path.
-      text: `WITH claim AS (
+      // Keys are claimed by a plain INSERT: a key used meanwhile fails the statement on the primary key
+      // (lostRace), which costs less than ON CONFLICT's speculative insertion on every key. The claim count
+      // comes first in the final SELECT, so keys are claimed before balances, like the locked path.
+      text: `WITH ${openAndJournal(1)}, claim AS (
          INSERT INTO idempotency_keys (principal_id, key, request_hash, journal_id)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[]) ORDER BY 1, 2
-         ON CONFLICT DO NOTHING RETURNING 1
+         SELECT e.actor, e.key, h.request_hash, e.id
+         FROM e JOIN unnest($14::text[]) WITH ORDINALITY AS h(request_hash, n) USING (n)
+         ORDER BY 1, 2
+         RETURNING 1
        ), moved AS (
          UPDATE balances b SET amount = v.amount
-         FROM unnest($5::uuid[], $6::uuid[], $7::numeric[], $8::numeric[]) AS v(asset_id, investor_id, was, amount)
+         FROM unnest($15::uuid[], $16::uuid[], $17::numeric[], $18::numeric[]) AS v(asset_id, investor_id, was, amount)
          WHERE b.asset_id = v.asset_id AND b.investor_id = v.investor_id AND b.amount = v.was
          RETURNING 1
-       ), ${openAndJournal(9)}
-       SELECT CASE WHEN (SELECT count(*) FROM claim) = cardinality($1::uuid[])
-                    AND (SELECT count(*) FROM moved) = cardinality($5::uuid[])
-                    AND (SELECT count(*) FROM unnest($22::uuid[], $23::xid[]) AS v(id, version)
-                         JOIN assets a ON a.id = v.id AND a.xmin = v.version) = cardinality($22::uuid[])
-                    AND (SELECT count(*) FROM unnest($24::uuid[], $25::xid[]) AS v(id, version)
-                         JOIN investors i ON i.id = v.id AND i.xmin = v.version) = cardinality($24::uuid[])
+       )
+       SELECT CASE WHEN (SELECT count(*) FROM claim) = cardinality($14::text[])
+                    AND (SELECT count(*) FROM moved) = cardinality($15::uuid[])
+                    AND (SELECT count(*) FROM unnest($19::uuid[], $20::xid[]) AS v(id, version)
+                         JOIN assets a ON a.id = v.id AND a.xmin = v.version) = cardinality($19::uuid[])
+                    AND (SELECT count(*) FROM unnest($21::uuid[], $22::xid[]) AS v(id, version)
+                         JOIN investors i ON i.id = v.id AND i.xmin = v.version) = cardinality($21::uuid[])
                    THEN true ELSE ledger_state_changed() END`,
       values: [
-        pgArray(batch.applied.map(({ request }) => request.actor.principalId)),
-        pgArray(batch.applied.map(({ request }) => request.input.idempotencyKey)),
+        ...openAndJournalValues(batch),
         pgArray(batch.applied.map(({ request }) => request.input.requestHash)),
-        pgArray(batch.applied.map(({ entry }) => entry.id)),
         pgArray(updated.map((u) => u.assetId)),
         pgArray(updated.map((u) => u.investorId)),
-        pgArray(updated.map((u) => String(u.was))),
-        pgArray(updated.map((u) => String(u.amount))),
-        ...openAndJournalValues(batch),
+        pgArray(updated.map((u) => u.was)),
+        pgArray(updated.map((u) => u.amount)),
         pgArray([...snapshot.assets.keys()]),
         pgArray([...snapshot.assets.values()].map((a) => a.version)),
         pgArray([...snapshot.investors.keys()]),
