@@ -280,6 +280,7 @@ export async function runDappBench(): Promise<Row[]> {
       errors: rounds.reduce((sum, r) => sum + r[key].errors, 0),
       ratio: median(rounds.map((r) => r[key].rps / r[base].rps)).toFixed(2),
       'ratio per round': rounds.map((r) => (r[key].rps / r[base].rps).toFixed(2)).join(' '),
+      'req/s per round': rounds.map((r) => r[key].rps).join(' '),
     });
     return [
       row('baseline: empty Fastify route', 'emptyRead', 'emptyRead'),
