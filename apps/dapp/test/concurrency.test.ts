@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   idempotencyKey,
+  postTransfer,
   seededRandom,
   seedLedger,
   startService,
@@ -22,8 +23,8 @@ after(async () => {
   await db?.destroy();
 });
 
-const transfer = (assetId: string, from: string, to: string, amount: string, key = idempotencyKey()) =>
-  svc.admin.post(`/api/v1/assets/${assetId}/transfers`, { from, to, amount }, { 'idempotency-key': key });
+const transfer = (assetId: string, from: string, to: string, amount: string, key?: string) =>
+  postTransfer(svc.admin, assetId, from, to, amount, key);
 
 test('parallel random transfers keep the invariant, and every balance matches the acknowledged writes', async () => {
   const { assetId, investors } = await seedLedger(svc.admin, { investors: 4 });

@@ -193,6 +193,18 @@ export function idempotencyKey(): string {
   return `key-${process.pid}-${Date.now()}-${keyCounter}-${randomBytes(4).toString('hex')}`;
 }
 
+/** POST a transfer through a client, with a fresh idempotency key unless one is given. */
+export function postTransfer(
+  client: Client,
+  assetId: string,
+  from: string,
+  to: string,
+  amount: string,
+  key = idempotencyKey(),
+): Promise<Reply> {
+  return client.post(`/api/v1/assets/${assetId}/transfers`, { from, to, amount }, { 'idempotency-key': key });
+}
+
 export interface ServiceProcess {
   child: ChildProcess;
   port: number;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   idempotencyKey,
+  postTransfer,
   seededRandom,
   seedLedger,
   startService,
@@ -35,8 +36,8 @@ const transfer = (
   from: string,
   to: string,
   amount: string,
-  key = idempotencyKey(),
-) => svc.admin.post(`/api/v1/assets/${assetId}/transfers`, { from, to, amount }, { 'idempotency-key': key });
+  key?: string,
+) => postTransfer(svc.admin, assetId, from, to, amount, key);
 
 async function balances(assetId: string): Promise<Record<string, string>> {
   const rows = await a.sql('SELECT investor_id, amount FROM balances WHERE asset_id = $1', [assetId]);
