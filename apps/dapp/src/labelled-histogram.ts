@@ -6,6 +6,8 @@ interface Series {
   counts: number[];
   sum: number;
   count: number;
+  /** Made once with the series: handing it out again costs the request path no allocation. */
+  handle: HistogramSeries;
 }
 
 export interface HistogramSeries {
@@ -47,26 +49,27 @@ export class LabelledHistogram<L extends string> {
     const key = values.join('\u0000');
     let series = this.series.get(key);
     if (!series) {
-      series = {
+      const { buckets } = this;
+      const target: Series = {
         labels: Object.fromEntries(this.labelNames.map((n, i) => [n, values[i]!])),
-        counts: new Array<number>(this.buckets.length + 1).fill(0),
+        counts: new Array<number>(buckets.length + 1).fill(0),
         sum: 0,
         count: 0,
+        handle: {
+          observe(value: number) {
+            if (!Number.isFinite(value)) return;
+            let i = 0;
+            while (i < buckets.length && value > buckets[i]!) i++;
+            target.counts[i]! += 1;
+            target.sum += value;
+            target.count += 1;
+          },
+        },
       };
+      series = target;
       this.series.set(key, series);
     }
-    const { buckets } = this;
-    const target = series;
-    return {
-      observe(value: number) {
-        if (!Number.isFinite(value)) return;
-        let i = 0;
-        while (i < buckets.length && value > buckets[i]!) i++;
-        target.counts[i]! += 1;
-        target.sum += value;
-        target.count += 1;
-      },
-    };
+    return series.handle;
   }
 
   /**
