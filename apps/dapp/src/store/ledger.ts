@@ -440,8 +440,8 @@ export class LedgerStore {
    * First optimistically, without an explicit transaction: planned from what this replica's last batches
    * wrote (LedgerStateCache) or, when that does not cover the batch, from one read; then written by one
    * statement that changes nothing unless every fact the plan used still holds (each balance's amount, each
-   * asset's and investor's row version, each key still free): otherwise ledger_state_changed() aborts it
-   * whole. A conflict on cached state reads afresh and tries once more; a conflict on fresh state goes to
+   * asset's and investor's row version, each key still free): otherwise ledger_state_changed(), or the key's
+   * primary key, aborts it whole (lostRace). A conflict on cached state reads afresh and tries once more; a conflict on fresh state goes to
    * row locks in one transaction (applyTransfersLocked).
    *
    * Why: per transfer, the round trips to PostgreSQL (each a socket write, a wake-up on both sides and a wait
@@ -466,13 +466,14 @@ export class LedgerStore {
     }
 
     this.observer.batch(leaders.length);
+    const parties = partiesOf(leaders);
     let decisions: TransferDecision[];
     try {
-      decisions = await this.applyTransfersOptimistic(leaders).catch((error: unknown) => {
+      decisions = await this.applyTransfersOptimistic(leaders, parties).catch((error: unknown) => {
         if (!lostRace(error)) throw error;
         this.observer.retried('conflict');
-        this.stateCache.forget(partiesOf(leaders));
-        return this.db.transaction((tx) => this.applyTransfersLocked(tx, leaders));
+        this.stateCache.forget(parties);
+        return this.db.transaction((tx) => this.applyTransfersLocked(tx, leaders, parties));
       });
     } catch (error) {
       if (error instanceof DatabaseUnavailableError || leaders.length === 1) throw error;
@@ -491,8 +492,10 @@ export class LedgerStore {
     );
   }
 
-  private async applyTransfersOptimistic(requests: TransferRequest[]): Promise<TransferDecision[]> {
-    const parties = partiesOf(requests);
+  private async applyTransfersOptimistic(
+    requests: TransferRequest[],
+    parties: Parties,
+  ): Promise<TransferDecision[]> {
     const cached = this.stateCache.snapshot(parties);
     if (cached) {
       const batch = planTransfers(cached, requests, parties, () => true);
@@ -541,9 +544,9 @@ export class LedgerStore {
 
   /**
    * The optimistic write: every balance, journal entry, audit row and idempotency key of the batch in one
-   * statement, which aborts as a whole (ledger_state_changed()) unless every fact the plan used still holds:
-   * each key still free, each balance still at the amount planned from, each asset and investor still at
-   * the row version read.
+   * statement, which aborts as a whole unless every fact the plan used still holds: each key still free
+   * (else its INSERT fails on the primary key), and through ledger_state_changed() each balance still at
+   * the amount planned from, each asset and investor still at the row version read.
    */
   private async writeBatch(batch: PlannedBatch, snapshot: LedgerSnapshot): Promise<void> {
     const { updated } = batch;
@@ -595,8 +598,8 @@ export class LedgerStore {
   private async applyTransfersLocked(
     tx: Queryable,
     requests: TransferRequest[],
+    parties: Parties,
   ): Promise<TransferDecision[]> {
-    const parties = partiesOf(requests);
     const { rows } = await tx.query<BatchStateRow>({
       name: 'ledger-batch-lock',
       text: `WITH claim AS (
