@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import {
   type Client,
@@ -53,6 +54,63 @@ describe('authentication and roles', () => {
 
   test('an unknown key is 401', async () => {
     assertError(await admin.as('dalp_not-a-real-key').get('/api/v1/assets'), 401, 'invalid_api_key');
+  });
+  test('every request on one keep-alive connection is judged by its own key', async () => {
+    const viewerKey = (await admin.post('/api/v1/api-keys', { name: 'same socket', role: 'viewer' })).body
+      .key;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const url = new URL(svc.url);
+    const send = (method: string, authorization: string | undefined, body?: string) =>
+      new Promise<{ status: number; code?: string; reused: boolean }>((resolve, reject) => {
+        const request = http.request(
+          {
+            agent,
+            host: url.hostname,
+            port: url.port,
+            method,
+            path: '/api/v1/investors',
+            headers: {
+              ...(authorization === undefined ? {} : { authorization }),
+              ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            },
+          },
+          (response) => {
+            let text = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk) => (text += chunk));
+            response.on('end', () =>
+              resolve({
+                status: response.statusCode!,
+                code: response.statusCode! >= 400 ? JSON.parse(text).error.code : undefined,
+                reused: request.reusedSocket,
+              }),
+            );
+          },
+        );
+        request.on('error', reject);
+        request.end(body);
+      });
+    const investor = JSON.stringify({ name: 'Same Socket', country: 'BE', kycStatus: 'pending' });
+    try {
+      const steps: Array<[string, string | undefined, string | undefined, number, string | undefined]> = [
+        ['GET', `Bearer ${admin.key}`, undefined, 200, undefined],
+        ['POST', `Bearer ${viewerKey}`, investor, 403, 'forbidden'],
+        ['GET', undefined, undefined, 401, 'unauthenticated'],
+        ['GET', 'Bearer dalp_not-a-real-key', undefined, 401, 'invalid_api_key'],
+        ['POST', `Bearer ${viewerKey}`, investor, 403, 'forbidden'],
+        ['POST', `Bearer ${admin.key}`, investor, 201, undefined],
+        ['GET', 'Basic YWRtaW46YWRtaW4=', undefined, 401, 'unauthenticated'],
+      ];
+      for (const [i, [method, authorization, body, status, code]] of steps.entries()) {
+        const reply = await send(method, authorization, body);
+        assert.equal(reply.status, status, `step ${i}`);
+        assert.equal(reply.code, code, `step ${i}`);
+        // The point of the test: all of it over the one connection that remembers the last key it saw.
+        assert.equal(reply.reused, i > 0, `step ${i} reused the connection`);
+      }
+    } finally {
+      agent.destroy();
+    }
   });
 
   test('keys are stored hashed and shown once', async () => {
