@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { freePort, startEmbeddedPostgres } from '../src/adapters/postgres/embedded.ts';
+import { exitedChildrenCpu, postgresCpu, processCpu } from './cpu.ts';
 
 // Throughput of the service against baselines measured in the same run on the same machine:
 // reads against an empty route of the same framework, transfers against pgbench single-row updates on the
@@ -61,16 +62,37 @@ interface Measured {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU milliseconds per request of the server process (none for pgbench), PostgreSQL and the load generator. */
+  cpu: { server?: number; postgres: number; load: number };
 }
 
-async function load(options: autocannon.Options): Promise<Measured> {
+/** The processes whose CPU a run is charged: the HTTP server and PostgreSQL (by its postmaster.pid file). */
+interface Processes {
+  server: number;
+  postmasterPidFile: string;
+}
+
+/** An autocannon run against an HTTP server (after its warm-up), with the CPU each process spent on it. */
+async function load(
+  options: autocannon.Options,
+  { server, postmasterPidFile }: Processes,
+): Promise<Measured> {
   await autocannon({ connections: CONNECTIONS, duration: WARMUP_S, ...options });
+  const before = { server: processCpu(server), postgres: postgresCpu(postmasterPidFile) };
+  const loadBefore = process.cpuUsage();
   const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_S, ...options });
+  const loadUsed = process.cpuUsage(loadBefore);
+  const perRequest = (seconds: number) => (seconds * 1000) / result.requests.total;
   return {
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+    cpu: {
+      server: perRequest(processCpu(server) - before.server),
+      postgres: perRequest(postgresCpu(postmasterPidFile) - before.postgres),
+      load: perRequest((loadUsed.user + loadUsed.system) / 1e6),
+    },
   };
 }
 
@@ -123,7 +145,7 @@ function pgbenchSetup(connectionString: string, dir: string): string {
 }
 
 /** One pgbench run (after its warm-up), with p50/p99 from its per-transaction log. */
-function pgbench(connectionString: string, dir: string, script: string): Measured {
+function pgbench(connectionString: string, dir: string, script: string, postmasterPidFile: string): Measured {
   const { env, args } = pgbenchArgs(connectionString);
   const run = (seconds: number, log?: string) => {
     const result = spawnSync(
@@ -150,7 +172,14 @@ function pgbench(connectionString: string, dir: string, script: string): Measure
   };
   run(WARMUP_S);
   const logDir = mkdtempSync(join(dir, 'pgbench-'));
+  const before = { postgres: postgresCpu(postmasterPidFile), load: exitedChildrenCpu() };
   const stdout = run(DURATION_S, join(logDir, 'tx'));
+  const transactions = Number(stdout.match(/number of transactions actually processed: (\d+)/)?.[1]);
+  const perTransaction = (seconds: number) => (seconds * 1000) / transactions;
+  const cpu = {
+    postgres: perTransaction(postgresCpu(postmasterPidFile) - before.postgres),
+    load: perTransaction(exitedChildrenCpu() - before.load),
+  };
   // Log lines: client_id transaction_no latency_us script_no epoch_s epoch_us
   const latencies = readdirSync(logDir).flatMap((file) =>
     readFileSync(join(logDir, file), 'utf8')
@@ -166,7 +195,16 @@ function pgbench(connectionString: string, dir: string, script: string): Measure
     p50: at(0.5),
     p99: at(0.99),
     errors: 0,
+    cpu,
   };
+}
+
+/** Medians over the rounds of each process's CPU per request, and of their sum. */
+function cpuColumn(cpu: Measured['cpu'][]): string {
+  const part = (values: number[]) => median(values).toFixed(3);
+  const server = cpu.every((c) => c.server !== undefined) ? part(cpu.map((c) => c.server!)) : '-';
+  const total = part(cpu.map((c) => (c.server ?? 0) + c.postgres + c.load));
+  return `${server} + ${part(cpu.map((c) => c.postgres))} + ${part(cpu.map((c) => c.load))} = ${total}`;
 }
 
 /** Compiles the service as the image build does; the bench then runs exactly that output. */
@@ -255,16 +293,21 @@ export async function runDappBench(): Promise<Row[]> {
       url: `${svc.url}/api/v1/assets/${asset.id}`,
       headers: { authorization: `Bearer ${ADMIN_KEY}` },
     };
+    const emptyLoad = { url: `${empty.url}/empty` };
+    const postmasterPidFile = join(dir, 'data', 'postgres', 'postmaster.pid');
+    const service = { server: svc.child.pid!, postmasterPidFile };
+    const emptyServer = { server: empty.child.pid!, postmasterPidFile };
+    const runPgbench = () => pgbench(embedded.connectionString, dir, script, postmasterPidFile);
     for (let round = 0; round < ROUNDS; round++) {
       // Every other round the subject goes first: whichever runs second inherits the first one's aftermath
       // (autovacuum and checkpoints after a write burst, a warm or cold CPU), so neither side always does.
       const subjectFirst = round % 2 === 1;
       const [emptyRead, read] = subjectFirst
-        ? await load(readLoad).then(async (r) => [await load({ url: `${empty.url}/empty` }), r])
-        : await load({ url: `${empty.url}/empty` }).then(async (e) => [e, await load(readLoad)]);
+        ? await load(readLoad, service).then(async (r) => [await load(emptyLoad, emptyServer), r])
+        : await load(emptyLoad, emptyServer).then(async (e) => [e, await load(readLoad, service)]);
       const [baseline, transfers] = subjectFirst
-        ? await load(transferLoad).then((t) => [pgbench(embedded.connectionString, dir, script), t])
-        : [pgbench(embedded.connectionString, dir, script), await load(transferLoad)];
+        ? await load(transferLoad, service).then((t) => [runPgbench(), t])
+        : [runPgbench(), await load(transferLoad, service)];
       rounds.push({ emptyRead: emptyRead!, read: read!, baseline: baseline!, transfers: transfers! });
     }
 
@@ -281,6 +324,7 @@ export async function runDappBench(): Promise<Row[]> {
       ratio: median(rounds.map((r) => r[key].rps / r[base].rps)).toFixed(2),
       'ratio per round': rounds.map((r) => (r[key].rps / r[base].rps).toFixed(2)).join(' '),
       'req/s per round': rounds.map((r) => r[key].rps).join(' '),
+      'CPU ms/req: server + PostgreSQL + load generator': cpuColumn(rounds.map((r) => r[key].cpu)),
     });
     return [
       row('baseline: empty Fastify route', 'emptyRead', 'emptyRead'),
