@@ -255,3 +255,30 @@ describe('ledger rules', () => {
       (e: unknown) => e instanceof DomainError && e.kind === 'not_found',
     ));
 });
+
+describe('refusal errors', () => {
+  const frames = (error: Error) =>
+    (error.stack ?? '').split('\n').filter((l) => l.trimStart().startsWith('at '));
+
+  test('a refusal captures no stack trace, leaves the global limit alone, and is still an Error', async () => {
+    const { HttpError, classify } = await import('../src/http/errors.ts');
+    const limit = Error.stackTraceLimit;
+    const nested = (depth: number): Error[] =>
+      depth === 0
+        ? [
+            new DomainError('rule_violation', 'insufficient_balance', 'no'),
+            new HttpError(401, 'invalid_api_key', 'no'),
+          ]
+        : nested(depth - 1);
+    for (const error of nested(15)) {
+      assert.ok(error instanceof Error);
+      assert.deepEqual(frames(error), [], `${error.name} has no frames`);
+      assert.match(error.stack ?? '', /no$/, 'its stack still names the error and its message');
+      assert.equal(Error.stackTraceLimit, limit);
+    }
+    assert.equal(classify(nested(0)[0]).status, 422);
+    assert.equal(classify(nested(0)[1]).status, 401);
+    // Faults keep theirs: a 500 is logged with its stack.
+    assert.ok(frames(new Error('fault')).length > 0);
+  });
+});

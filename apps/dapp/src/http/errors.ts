@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { DatabaseUnavailableError } from '../adapters/postgres/database.ts';
-import { DomainError, type DomainErrorKind } from '../domain/errors.ts';
+import { DomainError, type DomainErrorKind, RefusalError } from '../domain/errors.ts';
 import { ObjectStoreUnavailableError } from '../ports/object-store.ts';
 
 /** The one error body of the API: `{"error": {"code": "...", "message": "..."}}`. */
@@ -8,7 +8,7 @@ export interface ErrorBody {
   error: { code: string; message: string };
 }
 
-export class HttpError extends Error {
+export class HttpError extends RefusalError {
   constructor(
     readonly statusCode: number,
     readonly code: string,
