@@ -52,16 +52,19 @@ test('postgresCpu keeps the CPU of backends that have disconnected', async () =>
   const client = new pg.Client(db.server.clientConfig());
   await client.connect();
   const backend = Number((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
-  await client.query('SELECT count(*) FROM generate_series(1, 3000000)');
+  await client.query('SELECT count(*) FROM generate_series(1, 6000000)');
   const backendSpent = processCpu(backend);
-  assert.ok(backendSpent > 0.05, `the backend did measurable work: ${backendSpent} s`);
+  assert.ok(backendSpent > 0.3, `the backend did measurable work: ${backendSpent} s`);
+  // Within a few clock ticks: the kernel rounds each process's time to ticks on its own, and a helper
+  // process that exits meanwhile moves into the postmaster's children counters with its own rounding.
+  const TICKS = 0.05;
   const whileConnected = postgresCpu(pidFile) - start;
-  assert.ok(whileConnected >= backendSpent, `${whileConnected} s counted while connected`);
+  assert.ok(whileConnected >= backendSpent - TICKS, `${whileConnected} s counted while connected`);
 
   await client.end();
   // The postmaster reaps the backend; its CPU moves into the postmaster's children counters.
   for (let i = 0; i < 100 && processCpu(backend) > 0; i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(processCpu(backend), 0, 'the backend has exited');
   const afterDisconnect = postgresCpu(pidFile) - start;
-  assert.ok(afterDisconnect >= backendSpent, `${afterDisconnect} s counted after the backend exited`);
+  assert.ok(afterDisconnect >= backendSpent - TICKS, `${afterDisconnect} s counted after the backend exited`);
 });
