@@ -226,3 +226,87 @@ test('a batch that leaves a balance where it was still checks the amount it plan
   assert.equal(after[x], '10');
   assert.equal(after[y], '0');
 });
+
+test('a batch whose state keeps moving under it is decided again under row locks, as one batch', async () => {
+  const { assetId, investors } = await funded(4);
+  const [w, x, y, z] = investors as [string, string, string, string];
+  const newcomer = await a.admin.post('/api/v1/investors', {
+    name: 'N',
+    country: 'BE',
+    kycStatus: 'verified',
+  });
+  const [{ id: principalId }] = await a.sql("SELECT id FROM api_keys WHERE role = 'admin' LIMIT 1");
+  const write = (from: string, to: string, amount: bigint, key: string) =>
+    a.runtime.stores.ledger.write(
+      { assetId, kind: 'transfer', from, to, amount, idempotencyKey: key, requestHash: key },
+      { principalId, requestId: key },
+    );
+
+  // A batch with a refusal is planned from a fresh read, never from cache. Just before its optimistic write,
+  // replica b mints to w: the plan is stale, so the batch must be decided again under row locks. Statements
+  // are recorded by name.
+  const statements: string[] = [];
+  const db = a.runtime.db;
+  const query = db.query.bind(db);
+  let interference = 1;
+  db.query = (async (config: Parameters<typeof db.query>[0], values?: unknown[]) => {
+    const name = typeof config === 'object' ? config.name : undefined;
+    if (name) statements.push(name);
+    if (name === 'ledger-batch-write' && interference-- > 0) {
+      const mint = await b.admin.post(
+        `/api/v1/assets/${assetId}/mint`,
+        { to: w, amount: '5' },
+        { 'idempotency-key': idempotencyKey() },
+      );
+      assert.equal(mint.status, 201);
+    }
+    return query(config, values);
+  }) as typeof db.query;
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((work, attempts) =>
+    transaction(
+      (client) =>
+        work({
+          query: (config: { name?: string }, values?: unknown[]) => {
+            if (config.name) statements.push(config.name);
+            return client.query(config as never, values);
+          },
+        } as never),
+      attempts,
+    )) as typeof db.transaction;
+  const refusedKey = idempotencyKey();
+  try {
+    // One turn of the event loop: one batch of an ordinary transfer, a refused one, and a credit to a
+    // holder without a balance row.
+    const [moved, refused, opened] = await Promise.allSettled([
+      write(w, x, 100n, idempotencyKey()),
+      write(y, z, 5000n, refusedKey),
+      write(x, newcomer.body.id, 30n, idempotencyKey()),
+    ]);
+    assert.equal(moved.status, 'fulfilled');
+    assert.equal(refused.status, 'rejected');
+    assert.equal((refused as PromiseRejectedResult).reason.code, 'insufficient_balance');
+    assert.equal(opened.status, 'fulfilled');
+  } finally {
+    db.query = query;
+    db.transaction = transaction;
+  }
+  assert.deepEqual(
+    statements.filter((name) => name.startsWith('ledger-batch-')),
+    ['ledger-batch-read', 'ledger-batch-write', 'ledger-batch-lock', 'ledger-batch-apply'],
+    'one batch: read, a write that met the change, then the locked read and write (not one transfer at a time)',
+  );
+
+  const after = await balances(assetId);
+  assert.equal(after[w], String(1000 + 5 - 100));
+  assert.equal(after[x], String(1000 + 100 - 30));
+  assert.equal(after[y], '1000');
+  assert.equal(after[z], '1000');
+  assert.equal(after[newcomer.body.id], '30');
+  await assertBooksBalance(a, assetId);
+  // The refused transfer did not use up its key: the same key with an amount y holds applies.
+  await write(y, z, 1n, refusedKey);
+  assert.equal((await balances(assetId))[z], '1001');
+  const metrics = await a.anonymous.get('/metrics');
+  assert.match(metrics.body, /^dalp_ledger_batch_retries_total\{reason="conflict"\} [1-9]/m);
+});
