@@ -350,19 +350,19 @@ const openAndJournal = (first: number) => {
 };
 
 const openAndJournalValues = ({ opened, applied }: PlannedBatch) => [
-  pgArray(opened.map((o) => o.assetId)),
-  pgArray(opened.map((o) => o.investorId)),
-  pgArray(opened.map((o) => String(o.amount))),
-  pgArray(applied.map(({ entry }) => entry.id)),
-  pgArray(applied.map(({ entry }) => entry.assetId)),
-  pgArray(applied.map(({ entry }) => entry.from)),
-  pgArray(applied.map(({ entry }) => entry.to)),
-  pgArray(applied.map(({ entry }) => entry.amount)),
-  pgArray(applied.map(({ entry }) => entry.totalSupply)),
-  pgArray(applied.map(({ request }) => request.input.idempotencyKey)),
-  pgArray(applied.map(({ request }) => request.actor.principalId)),
-  pgArray(applied.map(({ request }) => request.actor.requestId)),
-  pgArray(applied.map(({ entry }) => entry.createdAt)),
+  opened.map((o) => o.assetId),
+  opened.map((o) => o.investorId),
+  opened.map((o) => o.amount),
+  applied.map(({ entry }) => entry.id),
+  applied.map(({ entry }) => entry.assetId),
+  applied.map(({ entry }) => entry.from),
+  applied.map(({ entry }) => entry.to),
+  applied.map(({ entry }) => entry.amount),
+  applied.map(({ entry }) => entry.totalSupply),
+  applied.map(({ request }) => request.input.idempotencyKey),
+  applied.map(({ request }) => request.actor.principalId),
+  applied.map(({ request }) => request.actor.requestId),
+  applied.map(({ entry }) => entry.createdAt),
 ];
 
 function entryFor(input: LedgerWrite, assetId: string, totalSupply: bigint): JournalEntry {
@@ -441,8 +441,8 @@ export class LedgerStore {
    * wrote (LedgerStateCache) or, when that does not cover the batch, from one read; then written by one
    * statement that changes nothing unless every fact the plan used still holds (each balance's amount, each
    * asset's and investor's row version, each key still free): otherwise ledger_state_changed(), or the key's
-   * primary key, aborts it whole (lostRace). A conflict on cached state reads afresh and tries once more; a conflict on fresh state goes to
-   * row locks in one transaction (applyTransfersLocked).
+   * primary key, aborts it whole (lostRace). A conflict on cached state reads afresh and tries once more;
+   * a conflict on fresh state goes to row locks in one transaction (applyTransfersLocked).
    *
    * Why: per transfer, the round trips to PostgreSQL (each a socket write, a wake-up on both sides and a wait
    * behind other requests in the event loop) and the commit's WAL flush were most of the cost; a batch pays
@@ -524,13 +524,13 @@ export class LedgerStore {
           JOIN balances b ON b.asset_id = p.asset_id AND b.investor_id = p.investor_id) AS balances,
          ${stateColumns('$5', '$6')}`,
       values: [
-        pgArray(requests.map((r) => r.actor.principalId)),
-        pgArray(requests.map((r) => r.input.idempotencyKey)),
-        pgArray(parties.pairs.map((p) => p.assetId)),
-        pgArray(parties.pairs.map((p) => p.investorId)),
-        pgArray(parties.assetIds),
-        pgArray(parties.investorIds),
-      ],
+        requests.map((r) => r.actor.principalId),
+        requests.map((r) => r.input.idempotencyKey),
+        parties.pairs.map((p) => p.assetId),
+        parties.pairs.map((p) => p.investorId),
+        parties.assetIds,
+        parties.investorIds,
+      ].map(pgArray),
     });
     const snapshot = snapshotOf(rows[0]!, parties);
     this.stateCache.learn(snapshot);
@@ -576,16 +576,16 @@ export class LedgerStore {
                    THEN true ELSE ledger_state_changed() END`,
       values: [
         ...openAndJournalValues(batch),
-        pgArray(batch.applied.map(({ request }) => request.input.requestHash)),
-        pgArray(updated.map((u) => u.assetId)),
-        pgArray(updated.map((u) => u.investorId)),
-        pgArray(updated.map((u) => u.was)),
-        pgArray(updated.map((u) => u.amount)),
-        pgArray([...snapshot.assets.keys()]),
-        pgArray([...snapshot.assets.values()].map((a) => a.version)),
-        pgArray([...snapshot.investors.keys()]),
-        pgArray([...snapshot.investors.values()].map((i) => i.version)),
-      ],
+        batch.applied.map(({ request }) => request.input.requestHash),
+        updated.map((u) => u.assetId),
+        updated.map((u) => u.investorId),
+        updated.map((u) => u.was),
+        updated.map((u) => u.amount),
+        [...snapshot.assets.keys()],
+        [...snapshot.assets.values()].map((a) => a.version),
+        [...snapshot.investors.keys()],
+        [...snapshot.investors.values()].map((i) => i.version),
+      ].map(pgArray),
     });
   }
 
@@ -624,7 +624,7 @@ export class LedgerStore {
         parties.pairs.map((p) => p.investorId),
         parties.assetIds,
         parties.investorIds,
-      ],
+      ].map(pgArray),
     });
     const claimed = keySet(rows[0]!.keys);
     const batch = planTransfers(snapshotOf(rows[0]!, parties), requests, parties, (r) =>
@@ -656,9 +656,9 @@ export class LedgerStore {
         batch.applied.map(({ entry }) => entry.id),
         updated.map((u) => u.assetId),
         updated.map((u) => u.investorId),
-        updated.map((u) => String(u.amount)),
+        updated.map((u) => u.amount),
         ...openAndJournalValues(batch),
-      ],
+      ].map(pgArray),
     });
     return batch.decisions;
   }
