@@ -44,6 +44,19 @@ async function balances(assetId: string): Promise<Record<string, string>> {
   return Object.fromEntries(rows.map((r) => [r.investor_id, r.amount]));
 }
 
+/**
+ * Transfers through replica a's ledger store, as the admin key, bypassing HTTP: writes started in one turn
+ * of the event loop are sure to form one batch.
+ */
+async function storeWriter(assetId: string) {
+  const [{ id: principalId }] = await a.sql("SELECT id FROM api_keys WHERE role = 'admin' LIMIT 1");
+  return (from: string, to: string, amount: bigint, key: string) =>
+    a.runtime.stores.ledger.write(
+      { assetId, kind: 'transfer', from, to, amount, idempotencyKey: key, requestHash: key },
+      { principalId, requestId: key },
+    );
+}
+
 async function funded(investors = 4, amount = '1000') {
   const seeded = await seedLedger(a.admin, { investors });
   for (const id of seeded.investors) {
@@ -208,16 +221,11 @@ test('a batch that leaves a balance where it was still checks the amount it plan
   const [x, y, z] = investors as [string, string, string];
   // Replica a last saw x at 10; b empties it.
   assert.equal((await transfer(b, assetId, x, z, '10')).status, 201);
-  const [{ id: principalId }] = await a.sql("SELECT id FROM api_keys WHERE role = 'admin' LIMIT 1");
-  const write = (from: string, to: string, key: string) =>
-    a.runtime.stores.ledger.write(
-      { assetId, kind: 'transfer', from, to, amount: 10n, idempotencyKey: key, requestHash: key },
-      { principalId, requestId: key },
-    );
+  const write = await storeWriter(assetId);
   // Submitted in one turn of the event loop: one batch, x -> y first, then y -> x; x's net change is zero.
   const [first, second] = await Promise.allSettled([
-    write(x, y, idempotencyKey()),
-    write(y, x, idempotencyKey()),
+    write(x, y, 10n, idempotencyKey()),
+    write(y, x, 10n, idempotencyKey()),
   ]);
   assert.equal(first.status, 'rejected', 'x holds nothing: its transfer is refused');
   assert.equal((first as PromiseRejectedResult).reason.code, 'insufficient_balance');
@@ -235,12 +243,7 @@ test('a batch whose state keeps moving under it is decided again under row locks
     country: 'BE',
     kycStatus: 'verified',
   });
-  const [{ id: principalId }] = await a.sql("SELECT id FROM api_keys WHERE role = 'admin' LIMIT 1");
-  const write = (from: string, to: string, amount: bigint, key: string) =>
-    a.runtime.stores.ledger.write(
-      { assetId, kind: 'transfer', from, to, amount, idempotencyKey: key, requestHash: key },
-      { principalId, requestId: key },
-    );
+  const write = await storeWriter(assetId);
 
   // A batch with a refusal is planned from a fresh read, never from cache. Just before its optimistic write,
   // replica b mints to w: the plan is stale, so the batch must be decided again under row locks. Statements
