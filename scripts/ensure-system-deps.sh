@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite runs for real (PostgreSQL, Patroni, etcd, Redis with
-# Sentinel, HAProxy, promtool, iproute2) when any is missing. Idempotent: a machine that already has
-# them pays one `command -v` per binary. Called by `npm test`; safe to run by hand.
+# Installs the Debian packages the test suite and the bench run for real (PostgreSQL, Patroni, etcd, Redis
+# with Sentinel, HAProxy, promtool, iproute2, pgbench, wrk) when any is missing. Idempotent: a machine that
+# already has them pays one `command -v` per binary. Called by `npm test` and `npm run bench`; safe to run
+# by hand.
 set -euo pipefail
 
 declare -A wanted=(
@@ -16,6 +17,7 @@ declare -A wanted=(
   [/usr/bin/promtool]=prometheus
   [/usr/sbin/ip]=iproute2
   [/usr/bin/pgbench]=postgresql-contrib
+  [/usr/bin/wrk]=wrk
 )
 
 missing=()
