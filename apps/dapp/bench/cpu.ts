@@ -33,7 +33,7 @@ export function processCpu(pid: number): number {
   return seconds(statFields(pid), UTIME, 2);
 }
 
-/** CPU seconds of this process's children that have exited and been waited for (a spawnSync'd pgbench). */
+/** CPU seconds of this process's children that have exited and been waited for (a pgbench or wrk run). */
 export function exitedChildrenCpu(): number {
   return seconds(statFields('self'), UTIME + 2, 2);
 }

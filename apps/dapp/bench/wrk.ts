@@ -10,12 +10,12 @@ import { exitedChildrenCpu } from './cpu.ts';
 // Why wrk: the load generator shares the machine's two cores with the service and PostgreSQL, so every
 // microsecond it spends per request is taken from what it measures. The raw-database baseline is driven by
 // pgbench, a C client; wrk is its HTTP counterpart. autocannon, in JavaScript, spent 0.10-0.14 ms of CPU per
-// transfer here, two to three times what pgbench's client spends per transaction, which held the transfer
+// transfer here, three to four times what pgbench's client spends per transaction, which held the transfer
 // ratio about a tenth below what the service itself allowed.
 
 const RESULT_MARK = 'WRK-RESULT ';
 
-/** Lua strings are written with %q-style escaping: a value can never end the literal or the script. */
+/** A Lua string literal holding `value` as it is: quotes, backslashes and line breaks are escaped. */
 export function luaString(value: string): string {
   return `"${value.replace(/[\\"]/g, '\\$&').replace(/\r/g, '\\r').replace(/\n/g, '\\n')}"`;
 }
