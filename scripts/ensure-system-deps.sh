@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite and the bench run for real (PostgreSQL, Patroni, etcd, Redis
-# with Sentinel, HAProxy, promtool, iproute2, pgbench, wrk) when any is missing. Idempotent: a machine that
+# with Sentinel, HAProxy, promtool, iproute2, iptables, pgbench, wrk, podman, buildah, runc and
+# mmdebstrap for the container image, and Chromium, which opens the drill reports) when any is missing.
+# Idempotent: a machine that
 # already has them pays one `command -v` per binary. Called by `npm test` and `npm run bench`; safe to run
 # by hand.
 set -euo pipefail
@@ -16,8 +18,15 @@ declare -A wanted=(
   [/usr/sbin/haproxy]=haproxy
   [/usr/bin/promtool]=prometheus
   [/usr/sbin/ip]=iproute2
+  [/usr/sbin/iptables]=iptables
+  [/usr/bin/nsenter]=util-linux
   [/usr/bin/pgbench]=postgresql-contrib
   [/usr/bin/wrk]=wrk
+  [/usr/bin/podman]=podman
+  [/usr/bin/buildah]=buildah
+  [/usr/sbin/runc]=runc
+  [/usr/bin/mmdebstrap]=mmdebstrap
+  [/usr/bin/chromium]=chromium
 )
 
 missing=()

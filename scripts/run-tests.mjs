@@ -19,11 +19,21 @@ function collect(dir, out) {
   return out;
 }
 
+// The longest files start first (each takes minutes: an image build, test passes on two other Node.js
+// versions, a Patroni failover), so the concurrent slots end together instead of one of them starting
+// a long file last.
+const LONGEST = [
+  'apps/dapp/test/integration/image.test.ts',
+  'packages/image/test/integration/node-versions.test.ts',
+  'apps/dapp/test/drills/database-failover.test.ts',
+];
+const rank = (f) => (LONGEST.includes(f) ? LONGEST.indexOf(f) : LONGEST.length);
+
 const filters = process.argv.slice(2);
 const files = roots
   .flatMap((r) => collect(join(root, r), []))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
-  .sort();
+  .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 if (files.length === 0) {
   console.error(`run-tests: no test files match ${filters.join(' ') || '(all)'}`);
   process.exit(1);

@@ -251,7 +251,9 @@ export async function runDappBench(): Promise<Row[]> {
   buildService();
   const dir = mkdtempSync(join(tmpdir(), 'dalp-bench-'));
   chmodSync(dir, 0o755); // run as root, Postgres runs as `postgres` and must reach its data dir
-  const embedded = await startEmbeddedPostgres(join(dir, 'data'), () => undefined);
+  const embedded = await startEmbeddedPostgres(join(dir, 'data'), {
+    log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+  });
   const children: ChildProcess[] = [];
   try {
     const empty = await startProcess(EMPTY, {});
@@ -301,7 +303,7 @@ export async function runDappBench(): Promise<Row[]> {
       headers: { Authorization: `Bearer ${ADMIN_KEY}` },
     };
     const emptyLoad: HttpLoad = { url: `${empty.url}/empty` };
-    const postmasterPidFile = join(dir, 'data', 'postgres', 'postmaster.pid');
+    const postmasterPidFile = join(embedded.dataDirectory, 'postmaster.pid');
     const service = { server: svc.child.pid!, postmasterPidFile };
     const emptyServer = { server: empty.child.pid!, postmasterPidFile };
     const measurePgbench = () => pgbench(embedded.connectionString, dir, script, postmasterPidFile);

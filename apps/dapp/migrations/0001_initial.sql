@@ -106,7 +106,7 @@ CREATE TABLE audit_log (
 -- on random entity ids costs every mutation a random B-tree insert (about 150 bytes of WAL per transfer). A
 -- later migration can add one (CREATE INDEX CONCURRENTLY) together with the query that needs it.
 
--- Optimistic ledger writes (store/ledger.ts) update a balance only if it still holds the amount the plan was
+-- Optimistic ledger writes (store/ledger/writer.ts) update a balance only if it still holds the amount the plan was
 -- computed from; when one has moved, this aborts the whole statement, idempotency claim included, with
 -- serialization_failure, and the service plans again under row locks. It decides no ledger rule itself.
 CREATE FUNCTION ledger_state_changed() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$

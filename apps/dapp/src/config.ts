@@ -30,6 +30,13 @@ const envSchema = z.object({
   DOCUMENT_MAX_BYTES: int(1, 5 * 1024 ** 3).default(25 * 1024 * 1024),
   SHUTDOWN_DRAIN_DELAY_MS: int(0, 600_000).default(0),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(20_000),
+  HEALTH_CHECK_INTERVAL_MS: int(100, 600_000).default(5000),
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  HTTP_BODY_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(72_000),
+  HTTP_MAX_CONNECTIONS: int(1, 1_000_000).default(1000),
+  UPLOAD_MIN_BYTES_PER_SECOND: int(1, 1024 ** 3).default(8192),
+  HEALTH_CHECK_TIMEOUT_MS: int(50, 60_000).default(2000),
 
   DATABASE_URL: z
     .string()
@@ -60,8 +67,18 @@ const envSchema = z.object({
   CACHE_SENTINEL_PASSWORD: z.string().optional(),
   CACHE_TLS: bool.default(false),
   CACHE_TLS_CA_FILE: z.string().min(1).optional(),
+  CACHE_SENTINEL_TLS: bool.optional(),
   CACHE_TTL_SECONDS: int(1, 86_400).default(60),
   RATE_LIMIT_PER_MINUTE: int(0, 10_000_000).default(0),
+  API_KEY_CACHE_MS: int(0, 300_000).default(5000),
+  AUTH_FAILURES_PER_MINUTE: int(0, 10_000_000).default(30),
+  TRUST_PROXY: z
+    .string()
+    .regex(
+      /^(true|false|\d+|[\da-fA-F.:/]+(,[\da-fA-F.:/]+)*)$/,
+      'must be true, false, a hop count or addresses/CIDRs',
+    )
+    .default('false'),
 
   OBJECT_STORE_DRIVER: z.enum(['filesystem', 's3', 'azure']).optional(),
   OBJECT_STORE_CREATE_BUCKET: bool.default(false),
@@ -106,6 +123,17 @@ export interface Config {
   migrateOnStart: boolean;
   documentMaxBytes: number;
   shutdown: { drainDelayMs: number; timeoutMs: number };
+  /** Bounds on what one client can hold: each phase of a request, idle connections, their number. */
+  http: {
+    headersTimeoutMs: number;
+    /** A JSON body must arrive whole within this; an upload must keep the minimum rate over each such window. */
+    bodyTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
+    uploadMinBytesPerSecond: number;
+  };
+  /** Background dependency checks: how often, and how long one may take before it counts as down. */
+  healthCheck: { intervalMs: number; timeoutMs: number };
   database: DatabaseConfig;
   cache: {
     url: string;
@@ -115,10 +143,18 @@ export interface Config {
     password?: string;
     sentinelPassword?: string;
     tls: boolean;
+    /** TLS to the Sentinels themselves (default: as `tls`). */
+    sentinelTls: boolean;
     tlsCaFile?: string;
     ttlSeconds: number;
   };
   rateLimitPerMinute: number;
+  /** How long a replica trusts a key it verified: the bound on how long a revoked key keeps working. */
+  apiKeyCacheMs: number;
+  /** Failed authentications per client address per sliding minute before its keys go unchecked (0 = off). */
+  authFailuresPerMinute: number;
+  /** Fastify's trustProxy: whose X-Forwarded-For names the client address (false: the peer is the client). */
+  trustProxy: boolean | string[];
   objectStore:
     | { driver: 'filesystem' }
     | {
@@ -170,6 +206,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if ((sslMode === 'verify-ca' || sslMode === 'verify-full') && !env.DATABASE_SSLROOTCERT) {
     problems.push(`DATABASE_SSLROOTCERT is required with DATABASE_SSLMODE=${sslMode}`);
   }
+  if (env.HEALTH_CHECK_TIMEOUT_MS > env.HEALTH_CHECK_INTERVAL_MS) {
+    problems.push('HEALTH_CHECK_TIMEOUT_MS must not exceed HEALTH_CHECK_INTERVAL_MS');
+  }
   if (env.CACHE_SENTINELS && !env.CACHE_SENTINEL_MASTER) {
     problems.push('CACHE_SENTINEL_MASTER is required with CACHE_SENTINELS');
   }
@@ -207,8 +246,28 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       createBucket: env.OBJECT_STORE_CREATE_BUCKET,
     };
   }
+  // Production mode (the image sets NODE_ENV=production) never falls back to the laptop defaults: each
+  // replica would keep its own database, cache and documents.
+  if (cleaned.NODE_ENV === 'production') {
+    if (!env.DATABASE_URL && !env.DATABASE_HOST) {
+      problems.push(
+        'NODE_ENV=production needs DATABASE_URL or DATABASE_HOST (the embedded PostgreSQL is for laptops)',
+      );
+    }
+    if (env.CACHE_URL.startsWith('memory://') && !env.CACHE_SENTINELS) {
+      problems.push(
+        'NODE_ENV=production needs CACHE_URL (redis:// or rediss://) or CACHE_SENTINELS (the in-process cache is for laptops)',
+      );
+    }
+    if (driver === 'filesystem') {
+      problems.push(
+        'NODE_ENV=production needs S3_BUCKET or OBJECT_STORE_DRIVER=azure (the filesystem store is for laptops)',
+      );
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
+  const cacheTls = env.CACHE_TLS || env.CACHE_URL.startsWith('rediss://');
   const external =
     env.DATABASE_URL || env.DATABASE_HOST
       ? {
@@ -232,6 +291,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: env.MIGRATE_ON_START,
     documentMaxBytes: env.DOCUMENT_MAX_BYTES,
     shutdown: { drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS, timeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+    http: {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: env.HTTP_BODY_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
+      uploadMinBytesPerSecond: env.UPLOAD_MIN_BYTES_PER_SECOND,
+    },
+    healthCheck: { intervalMs: env.HEALTH_CHECK_INTERVAL_MS, timeoutMs: env.HEALTH_CHECK_TIMEOUT_MS },
     database: {
       external,
       poolMax: env.DATABASE_POOL_MAX,
@@ -248,11 +315,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       username: env.CACHE_USERNAME,
       password: env.CACHE_PASSWORD,
       sentinelPassword: env.CACHE_SENTINEL_PASSWORD,
-      tls: env.CACHE_TLS || env.CACHE_URL.startsWith('rediss://'),
+      tls: cacheTls,
+      sentinelTls: env.CACHE_SENTINEL_TLS ?? cacheTls,
       tlsCaFile: env.CACHE_TLS_CA_FILE,
       ttlSeconds: env.CACHE_TTL_SECONDS,
     },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    apiKeyCacheMs: env.API_KEY_CACHE_MS,
+    authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
+    trustProxy:
+      env.TRUST_PROXY === 'true' ? true : env.TRUST_PROXY === 'false' ? false : env.TRUST_PROXY.split(','),
     objectStore,
   };
 }

@@ -19,8 +19,8 @@ export interface HistogramSeries {
  * bucket search and three additions, registered in a prom-client Registry like any of its metrics.
  *
  * Why by hand: prom-client's observe() re-validates and hashes the label values on every call, even
- * through a child from labels(). On the request path (one observation per request) that was about 4% of a
- * cached read. Exposition is the same text as prom-client's own histogram: cumulative `_bucket` series
+ * through a child from labels(). On the request path (one observation per request) that was a measurable
+ * share of a cached read (docs/operations.md). Exposition is the same text as prom-client's own histogram: cumulative `_bucket` series
  * with `le`, then `+Inf`, `_sum` and `_count` per label combination.
  */
 export class LabelledHistogram<L extends string> {

@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { migrate } from './adapters/postgres/migrate.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { buildApp, loggerOptions } from './http/app.ts';
+import { buildApp } from './http/app.ts';
+import { loggerOptions } from './http/request-logger.ts';
 import { createRuntime } from './runtime.ts';
 
 const USAGE = 'usage: dapp [serve|migrate]';
@@ -35,7 +36,11 @@ async function main(): Promise<void> {
 
   if (command === 'migrate') {
     // Runs as a Kubernetes Job / Helm hook: the same advisory-locked code path as start-up migrations.
-    const runtime = await createRuntime({ ...config, migrateOnStart: false }, log);
+    // The bootstrap admin key is the service's to create, once the schema exists.
+    const runtime = await createRuntime(
+      { ...config, migrateOnStart: false, bootstrapAdminKey: undefined },
+      log,
+    );
     try {
       const result = await migrate(runtime.db.pool);
       log.info({ applied: result.applied, alreadyApplied: result.alreadyApplied }, 'migrations complete');
@@ -62,13 +67,21 @@ async function main(): Promise<void> {
     force.unref();
     // Keep serving while load balancers and endpoint controllers notice the 503 and stop sending traffic.
     await sleep(drainDelayMs);
-    await app.close(); // stops accepting, waits for in-flight requests
+    // app.close() stops accepting and waits for in-flight requests, but closes only the connections idle
+    // at that moment; a reply already on its way when the drain began goes idle afterwards, kept alive.
+    // Sweeping idle connections until close resolves ends those too (replies sent after the drain began
+    // close their connection themselves: see the onSend hook in http/app.ts).
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+    await app.close();
+    clearInterval(sweep);
     await runtime.close();
     log.info('shutdown complete');
     process.exit(0);
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  // A closed terminal: stop as cleanly as on Ctrl-C (the embedded PostgreSQL included).
+  process.on('SIGHUP', shutdown);
 
   try {
     await app.listen({ port: config.port, host: config.host });
@@ -79,7 +92,6 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  runtime.health.readiness().catch(() => undefined);
 
   if (runtime.embedded) {
     const url = `http://localhost:${config.port}`;
@@ -87,6 +99,9 @@ async function main(): Promise<void> {
       '',
       `DALP is running on embedded defaults at ${url}`,
       `  data directory: ${resolve(config.dataDir)}`,
+      ...(runtime.embedded.relocatedBecause
+        ? [`  database files: ${runtime.embedded.dataDirectory}   (${runtime.embedded.relocatedBecause})`]
+        : []),
       `  API:            ${url}/api/v1   (OpenAPI: ${url}/openapi.json)`,
     ];
     if (runtime.adminKey?.generated) {
@@ -101,7 +116,21 @@ async function main(): Promise<void> {
   }
 }
 
+/** One line about any thrown value: never "undefined", never a stack trace. */
+function describeFailure(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = error.message.trim().split('\n')[0] || error.name;
+    return code && !message.includes(code) ? `${message} (${code})` : message;
+  }
+  if (error === undefined || error === null || String(error).trim() === '') {
+    return 'an unexplained error (nothing was reported); run again with LOG_LEVEL=debug to see more';
+  }
+  return String(error).split('\n')[0]!;
+}
+
 main().catch((error: unknown) => {
-  // Start-up failures (database unreachable, bad TLS file) end here: one clear line, non-zero exit.
-  fail(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  // Start-up failures (database unreachable, bad TLS file, the embedded PostgreSQL) end here: one clear
+  // line, non-zero exit.
+  fail(`failed to start: ${describeFailure(error)}`);
 });

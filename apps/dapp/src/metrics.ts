@@ -42,6 +42,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly dependencyChecks = new Counter({
+    name: 'dalp_dependency_checks_total',
+    help: 'Completed rounds of the background dependency checks (HEALTH_CHECK_INTERVAL_MS apart); a rate of 0 means the gauges are stale.',
+    registers: [this.registry],
+  });
+
   readonly dbConnectionErrors = new Counter({
     name: 'dalp_db_connection_errors_total',
     help: 'Connection-level database failures (outage, failover, restart).',
@@ -58,6 +64,12 @@ export class Metrics {
     name: 'dalp_object_store_errors_total',
     help: 'Object storage operations that failed.',
     labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+
+  readonly documentUploadsInFlight = new Gauge({
+    name: 'dalp_document_uploads_in_flight',
+    help: 'Document uploads being received and stored right now.',
     registers: [this.registry],
   });
 

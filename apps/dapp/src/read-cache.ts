@@ -10,7 +10,7 @@ import type { Cache } from './ports/cache.ts';
  * version, which nobody reads any more: no stale value survives a completed invalidation. Version keys live
  * twice as long as values, so an expired version can only expose values that have expired too.
  *
- * Bound (documented in docs/caching.md): a read that starts after the writer's invalidation reached the
+ * Bound (documented in docs/operations.md, "How fresh are cached reads across replicas?"): a read that starts after the writer's invalidation reached the
  * cache is fresh. If the cache is unreachable from the writer at that moment, the invalidation is retried
  * before this replica uses the cache again, and other replicas see the new value at the latest when the
  * cached value expires (CACHE_TTL_SECONDS).

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { MemoryCache } from './adapters/cache/memory.ts';
 import { FilesystemObjectStore } from './adapters/object-store/filesystem.ts';
+import { ObservedObjectStore } from './adapters/object-store/observed.ts';
 import { Database, poolConfig } from './adapters/postgres/database.ts';
 import type { EmbeddedDatabase } from './adapters/postgres/embedded.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
@@ -11,19 +12,29 @@ import type { Config } from './config.ts';
 import { Health } from './health.ts';
 import { Metrics } from './metrics.ts';
 import type { Cache } from './ports/cache.ts';
+import type { DependencyObserver } from './ports/dependency-observer.ts';
 import type { ObjectStore } from './ports/object-store.ts';
+import { ReadCache } from './read-cache.ts';
 import { ApiKeyStore, generateKey } from './store/api-keys.ts';
 import { AssetStore } from './store/assets.ts';
 import { DocumentStore } from './store/documents.ts';
 import { InvestorStore } from './store/investors.ts';
-import { LedgerStore } from './store/ledger.ts';
+import { LedgerStore } from './store/ledger/index.ts';
+import { ApiKeys } from './use-cases/api-keys.ts';
+import { Assets } from './use-cases/assets.ts';
+import { Documents } from './use-cases/documents.ts';
+import { LedgerWrites } from './use-cases/ledger-writes.ts';
 
-/** Everything a running instance holds: adapters behind their ports, stores, health and metrics. */
+/**
+ * Everything a running instance holds, wired once here: adapters behind their ports, stores, the use cases
+ * routes call, the read cache, health and metrics.
+ */
 export interface Runtime {
   config: Config;
   db: Database;
   cache: Cache;
-  objectStore: ObjectStore;
+  /** The object store, reporting every use to health. */
+  objectStore: ObservedObjectStore;
   metrics: Metrics;
   health: Health;
   stores: {
@@ -33,9 +44,19 @@ export interface Runtime {
     documents: DocumentStore;
     apiKeys: ApiKeyStore;
   };
+  /** What the routes call when a request is more than one store's read or write. */
+  useCases: {
+    apiKeys: ApiKeys;
+    assets: Assets;
+    ledger: LedgerWrites;
+    documents: Documents;
+  };
+  /** Cached API reads shared by all replicas through the cache, invalidated by the use cases. */
+  reads: ReadCache;
   /** Set when this start generated the embedded admin key (to be shown once), or where it is kept. */
   adminKey?: { generated: boolean; key?: string; path: string };
-  embedded: boolean;
+  /** The embedded PostgreSQL, when no database is configured: where its files are and why there. */
+  embedded?: { dataDirectory: string; relocatedBecause?: string };
   close(): Promise<void>;
 }
 
@@ -44,17 +65,21 @@ export interface RuntimeOverrides {
   objectStore?: ObjectStore;
 }
 
-async function createCache(config: Config, metrics: Metrics, log: FastifyBaseLogger): Promise<Cache> {
+async function createCache(
+  config: Config,
+  observer: DependencyObserver,
+  log: FastifyBaseLogger,
+): Promise<Cache> {
   if (config.cache.url.startsWith('memory://') && !config.cache.sentinels) return new MemoryCache();
   const { RedisCache } = await import('./adapters/cache/redis.ts');
-  return new RedisCache(config.cache, metrics, log);
+  return new RedisCache(config.cache, observer, log);
 }
 
 async function createObjectStore(config: Config): Promise<ObjectStore> {
   const store = config.objectStore;
   switch (store.driver) {
     case 'filesystem':
-      return new FilesystemObjectStore(resolve(config.dataDir));
+      return FilesystemObjectStore.open(resolve(config.dataDir));
     case 's3': {
       const { S3ObjectStore } = await import('./adapters/object-store/s3.ts');
       return S3ObjectStore.create(store);
@@ -81,15 +106,24 @@ export async function createRuntime(
   overrides: RuntimeOverrides = {},
 ): Promise<Runtime> {
   const metrics = new Metrics();
+  // Every adapter reports to health through its observer; health writes the gauges and counters.
+  const health = new Health(metrics, config.healthCheck);
   let embedded: EmbeddedDatabase | undefined;
   const external = config.database.external;
   if (!external) {
     log.info({ dataDir: resolve(config.dataDir) }, 'no database configured: starting embedded PostgreSQL');
     // Loaded only when used: the embedded server's package must not touch production processes.
     const { startEmbeddedPostgres } = await import('./adapters/postgres/embedded.ts');
-    embedded = await startEmbeddedPostgres(config.dataDir, (m) =>
-      log.debug({ component: 'embedded-postgres' }, m),
-    );
+    const embeddedLog = log.child({ component: 'embedded-postgres' });
+    embedded = await startEmbeddedPostgres(config.dataDir, {
+      httpPort: config.port,
+      log: {
+        debug: (m) => embeddedLog.debug(m),
+        info: (m) => embeddedLog.info(m),
+        warn: (m) => embeddedLog.warn(m),
+        error: (m) => embeddedLog.error(m),
+      },
+    });
   }
   const connection = external ?? {
     connectionString: embedded!.connectionString,
@@ -97,23 +131,14 @@ export async function createRuntime(
     sslMode: 'disable' as const,
   };
 
-  let health: Health | undefined;
-  const db = new Database(poolConfig(config.database, connection), {
-    onConnectionError: (error) => {
-      metrics.dbConnectionErrors.inc();
-      health?.databaseObserved('down');
-      log.warn(
-        { err: { message: error.message, code: (error as { code?: string }).code } },
-        'database connection error',
-      );
-    },
-    onSuccess: () => health?.databaseObserved('up'),
-  });
+  const db = new Database(poolConfig(config.database, connection), health.observer('database'), log);
   metrics.trackPool(() => db.stats());
 
-  const cache = overrides.cache ?? (await createCache(config, metrics, log));
-  const objectStore = overrides.objectStore ?? (await createObjectStore(config));
-  health = new Health(db, cache, metrics);
+  const cache = overrides.cache ?? (await createCache(config, health.observer('cache'), log));
+  const objectStore = new ObservedObjectStore(
+    overrides.objectStore ?? (await createObjectStore(config)),
+    health.observer('object_store'),
+  );
 
   // Transfers of clients that went away while queued still complete (or fail) before the pool closes.
   const ledger = new LedgerStore(db, {
@@ -121,6 +146,7 @@ export async function createRuntime(
     retried: (reason) => metrics.ledgerBatchRetries.inc({ reason }),
   });
   const closeAll = async () => {
+    await health.stop();
     await ledger.drain();
     await cache.close().catch(() => undefined);
     await objectStore.close().catch(() => undefined);
@@ -133,6 +159,7 @@ export async function createRuntime(
       const result = await migrate(db.pool);
       if (result.applied.length > 0) log.info({ applied: result.applied }, 'database migrations applied');
     }
+    await health.start({ database: db, cache, objectStore });
     const apiKeys = new ApiKeyStore(db);
     let adminKey: Runtime['adminKey'];
     if (config.bootstrapAdminKey) {
@@ -141,6 +168,14 @@ export async function createRuntime(
       adminKey = await embeddedAdminKey(config.dataDir);
       await apiKeys.ensureBootstrap(adminKey.key!);
     }
+    const stores = {
+      assets: new AssetStore(db),
+      investors: new InvestorStore(db),
+      ledger,
+      documents: new DocumentStore(db),
+      apiKeys,
+    };
+    const reads = new ReadCache(cache, config.cache.ttlSeconds);
     return {
       config,
       db,
@@ -148,15 +183,27 @@ export async function createRuntime(
       objectStore,
       metrics,
       health,
-      stores: {
-        assets: new AssetStore(db),
-        investors: new InvestorStore(db),
-        ledger,
-        documents: new DocumentStore(db),
-        apiKeys,
+      stores,
+      useCases: {
+        apiKeys: new ApiKeys(apiKeys, config.apiKeyCacheMs),
+        assets: new Assets(stores.assets, reads),
+        ledger: new LedgerWrites(ledger, reads, (kind, outcome) =>
+          metrics.ledgerOperations.inc({ kind, outcome }),
+        ),
+        documents: new Documents(
+          stores.documents,
+          objectStore,
+          objectStore.unobserved,
+          config.documentMaxBytes,
+          metrics.documentUploadsInFlight,
+        ),
       },
+      reads,
       adminKey,
-      embedded: Boolean(embedded),
+      embedded: embedded && {
+        dataDirectory: embedded.dataDirectory,
+        relocatedBecause: embedded.relocatedBecause,
+      },
       close: closeAll,
     };
   } catch (error) {

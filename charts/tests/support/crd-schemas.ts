@@ -12,7 +12,7 @@ import type { K8sObject } from './charts.ts';
  */
 const ajv = new Ajv({ allErrors: true, strict: false });
 const fromFile = (name: string): ValidateFunction =>
-  ajv.compile(JSON.parse(readFileSync(new URL(`../schemas/${name}`, import.meta.url), 'utf8')));
+  ajv.compile(JSON.parse(readFileSync(new URL(`../fixtures/schemas/${name}`, import.meta.url), 'utf8')));
 
 const velero = fromFile('velero-schedule.schema.json');
 const route = fromFile('openshift-route.schema.json');

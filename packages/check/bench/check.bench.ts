@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
-import { DEFAULT_OPTIONS } from '../src/context.ts';
 import { runCheck } from '../src/engine.ts';
 import { parseManifests } from '../src/loaders/manifests.ts';
 import { validateObjects } from '../src/loaders/validate.ts';
-import type { KubeObject } from '../src/types.ts';
+import type { KubeObject } from '../src/model/objects.ts';
+import { DEFAULT_OPTIONS } from '../src/score/context.ts';
 
 // `dalp check` throughput: a generated manifest set of 5,000 objects and a 500-node cluster dump, each
 // also at a tenth of the size, to show that time grows linearly with the input (10x input ~ 10x time).

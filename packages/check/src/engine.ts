@@ -1,15 +1,11 @@
-import { CheckContext, type CheckOptions } from './context.ts';
-import { refOf } from './model/workload.ts';
-import { RULES } from './rules/index.ts';
-import {
-  type CheckReport,
-  type Finding,
-  type KubeObject,
-  ROWS,
-  type Rule,
-  SEVERITY_RANK,
-  type SourceLocation,
-} from './types.ts';
+import { CATEGORIES, type Category } from './model/categories.ts';
+import { type KubeObject, refOf, type SourceLocation } from './model/objects.ts';
+import type { RuleDescription } from './model/rule-description.ts';
+import { SEVERITY_RANK } from './model/severity.ts';
+import { type CheckReport, type Finding, summarize } from './report.ts';
+import { CheckContext, type CheckOptions } from './score/context.ts';
+import { RULES } from './score/registry.ts';
+import type { Rule } from './score/rule.ts';
 
 /** Runs every applicable rule; each (rule, object) evaluation yields a pass or exactly one finding. */
 export function runCheck(
@@ -40,14 +36,14 @@ export function runCheck(
       throw new Error(`rule ${rule.id} failed: ${(error as Error)?.message ?? error}`);
     }
     for (const result of ruleResults) {
-      const row = result.finding?.row ?? rule.rows[0]!;
+      const category = result.finding?.category ?? rule.categories[0]!;
       if (!result.finding) {
-        results.push({ rule: rule.id, row, object: result.object });
+        results.push({ rule: rule.id, category, object: result.object });
         continue;
       }
       const finding: Finding = {
         rule: rule.id,
-        row,
+        category,
         severity: result.finding.severity ?? rule.severity,
         object: result.object,
         message: result.finding.message,
@@ -60,18 +56,29 @@ export function runCheck(
       if (source) finding.source = source;
       if (origin) exempt(finding, origin);
       findings.push(finding);
-      results.push({ rule: rule.id, row, object: result.object, finding });
+      results.push({ rule: rule.id, category, object: result.object, finding });
     }
   }
-  const rowIndex = (row: string) => ROWS.indexOf(row as (typeof ROWS)[number]);
+  const order = (category: Category) => CATEGORIES.indexOf(category);
   findings.sort(
     (a, b) =>
-      rowIndex(a.row) - rowIndex(b.row) ||
+      order(a.category) - order(b.category) ||
       SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
       a.rule.localeCompare(b.rule) ||
       a.object.name.localeCompare(b.object.name),
   );
-  return { summary: summarize(results), findings, results, objectCount: objects.length };
+  return {
+    summary: summarize(results),
+    findings,
+    results,
+    rules: rules.map(describeRule),
+    objectCount: objects.length,
+  };
+}
+
+function describeRule(rule: Rule): RuleDescription {
+  const { id, categories, severity, title, why, fix } = rule;
+  return { id, categories, severity, title, why, fix };
 }
 
 export const SKIP_ANNOTATION = 'dalp.io/skip-checks';
@@ -92,24 +99,4 @@ function exempt(finding: Finding, origin: KubeObject): void {
   const reason = annotations[SKIP_REASON_ANNOTATION]?.trim() || 'no reason given';
   finding.message = `exempted by ${SKIP_ANNOTATION} (${reason}), was ${finding.severity}: ${finding.message}`;
   finding.severity = 'info';
-}
-
-/** Errors and warnings count findings; passed counts evaluations that raised neither (info notes pass). */
-export function summarize(results: CheckReport['results']): CheckReport['summary'] {
-  let errors = 0;
-  let warnings = 0;
-  let passed = 0;
-  for (const r of results) {
-    if (r.finding?.severity === 'error') errors++;
-    else if (r.finding?.severity === 'warning') warnings++;
-    else passed++;
-  }
-  return { errors, warnings, passed };
-}
-
-/** Exit status for CI: 1 when any finding reaches the threshold, else 0. */
-export function exitCodeFor(report: CheckReport, failOn: 'error' | 'warning' | 'info' | 'none'): 0 | 1 {
-  if (failOn === 'none') return 0;
-  const threshold = SEVERITY_RANK[failOn];
-  return report.findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? 1 : 0;
 }

@@ -1,11 +1,14 @@
 import { InputError } from '@dalp/check';
+import { LabUsageError } from '@dalp/lab';
 import { Command, CommanderError } from 'commander';
 import type { CommandContext, RegisterCommand } from './command.ts';
 import { cliVersion, registerCheck } from './commands/check.ts';
+import { registerDrill } from './commands/drill.ts';
+import { registerLab } from './commands/lab.ts';
 import { type CliIO, processIO, UsageError } from './io.ts';
 
-/** Every command of the CLI, one module each; new commands (lab, drill) add themselves here. */
-const COMMANDS: RegisterCommand[] = [registerCheck];
+/** Every command of the CLI, one module each. */
+const COMMANDS: RegisterCommand[] = [registerCheck, registerLab, registerDrill];
 
 /**
  * The dalp command line. Each command is its own module under commands/ and registers itself here.
@@ -16,7 +19,9 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   let exitCode = 0;
   const version = cliVersion();
   const program = new Command('dalp')
-    .description('DALP cloud-native high availability: checks, lab and drills')
+    .description(
+      'DALP cloud-native high availability: production-readiness checks, the HA lab, recovery drills',
+    )
     .version(version)
     .exitOverride()
     // Usage errors stay on one line ("error: ..."), like every other user error of the CLI.
@@ -42,7 +47,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       // Help and version exit 0; commander already printed its one-line usage error otherwise.
       return error.exitCode === 0 ? 0 : 2;
     }
-    if (error instanceof InputError || error instanceof UsageError) {
+    if (error instanceof InputError || error instanceof UsageError || error instanceof LabUsageError) {
       io.stderr(`dalp: ${error.message}\n`);
       return 2;
     }

@@ -22,9 +22,34 @@ export interface HttpBackend {
   port: number;
 }
 
+/** `bind` is the listening address (default 127.0.0.1). */
 export type Frontend =
-  | { name: string; kind: 'postgres'; port?: number; backends: PostgresBackend[] }
-  | { name: string; kind: 'http'; port?: number; backends: HttpBackend[]; healthPath?: string };
+  | { name: string; kind: 'postgres'; bind?: string; port?: number; backends: PostgresBackend[] }
+  | {
+      name: string;
+      kind: 'http';
+      bind?: string;
+      port?: number;
+      backends: HttpBackend[];
+      healthPath?: string;
+      /**
+       * Resend a request to another replica where that is safe (default true). Off only to show what the
+       * retries are worth: a drill against a load balancer without them must see the difference.
+       */
+      retries?: boolean;
+    };
+
+/** How servers are health-checked: a check every `intervalMs`, DOWN after `fall` failures, UP after `rise`. */
+export interface HealthCheckTiming {
+  intervalMs: number;
+  fall: number;
+  rise: number;
+  /** Bound of one check (HAProxy's `timeout check`). */
+  timeoutMs: number;
+}
+
+/** The tests' default: a server is marked down about 1 s after it stops answering. */
+export const FAST_CHECKS: HealthCheckTiming = { intervalMs: 500, fall: 2, rise: 1, timeoutMs: 1_000 };
 
 export interface HaproxyOptions {
   frontends: Frontend[];
@@ -58,7 +83,7 @@ export interface Haproxy {
   stop(): Promise<void>;
 }
 
-interface ResolvedFrontend {
+export interface ResolvedFrontend {
   frontend: Frontend;
   port: number;
 }
@@ -67,7 +92,7 @@ interface ResolvedFrontend {
 export function renderHaproxyConfig(
   frontends: readonly ResolvedFrontend[],
   statsSocket: string,
-  checkIntervalMs = 500,
+  checks: HealthCheckTiming = FAST_CHECKS,
 ): string {
   const lines = [
     'global',
@@ -75,19 +100,21 @@ export function renderHaproxyConfig(
     // expose-fd lets the next process inherit the listening sockets, so a reload refuses no connection.
     `  stats socket ${statsSocket} mode 600 level admin expose-fd listeners`,
     '  hard-stop-after 30s',
-    '  log stdout format raw local0 notice',
+    // ISO timestamps so `dalp lab logs` can merge these lines with the other components' by time.
+    '  log stdout format iso local0 notice',
     '',
     'defaults',
     '  log global',
     '  timeout connect 2s',
     '  timeout client 5m',
     '  timeout server 5m',
-    '  timeout check 1s',
+    `  timeout check ${checks.timeoutMs}ms`,
     '',
   ];
   for (const { frontend, port } of frontends) {
-    lines.push(`listen ${frontend.name}`, `  bind 127.0.0.1:${port}`);
-    const serverDefaults = `inter ${checkIntervalMs} fastinter ${checkIntervalMs} downinter ${checkIntervalMs} fall 2 rise 1`;
+    lines.push(`listen ${frontend.name}`, `  bind ${frontend.bind ?? '127.0.0.1'}:${port}`);
+    const every = checks.intervalMs;
+    const serverDefaults = `inter ${every} fastinter ${every} downinter ${every} fall ${checks.fall} rise ${checks.rise}`;
     if (frontend.kind === 'postgres') {
       lines.push(
         '  mode tcp',
@@ -105,17 +132,29 @@ export function renderHaproxyConfig(
         '  mode http',
         '  timeout client 30s',
         '  timeout server 30s',
-        '  timeout http-keep-alive 2s',
+        // Longer than clients keep an idle connection (Node's fetch: 4 s), as a cloud load balancer's idle
+        // timeout is (60 s on AWS ALB): the client closes first. With 2 s the balancer closed connections
+        // a client was just reusing, and a drill counted a request failed before any fault.
+        '  timeout http-keep-alive 60s',
         // On reload the old process would close idle keep-alive connections under clients that are
         // about to reuse them; this makes it answer one more request with "Connection: close" instead.
         '  option idle-close-on-response',
         `  option httpchk GET ${frontend.healthPath ?? '/readyz'}`,
         '  http-check expect status 200',
-        // Only connection failures are retried (on another server): the request never reached a
-        // backend, so even a non-idempotent one is safe to resend.
-        '  retries 3',
-        '  option redispatch 1',
-        '  retry-on conn-failure',
+        ...(frontend.retries === false
+          ? ['  retries 0']
+          : [
+              // Retries go to another server, and only where that is safe: a connection failure means the
+              // request never reached a backend (any method); an empty answer or a timed-out one may have
+              // been processed, so only requests that may be applied twice are resent then: idempotent
+              // reads (GET, HEAD) and writes carrying an Idempotency-Key (the service applies a key once
+              // and answers a repeat with the stored result, docs/api.md).
+              '  retries 3',
+              '  option redispatch 1',
+              '  retry-on conn-failure empty-response response-timeout',
+              '  acl keyed req.hdr(idempotency-key) -m found',
+              '  http-request disable-l7-retry unless METH_GET || METH_HEAD || keyed',
+            ]),
         `  default-server ${serverDefaults}`,
       );
       for (const b of frontend.backends)
@@ -142,7 +181,8 @@ export function haproxyCommand(socketPath: string, command: string): Promise<str
   });
 }
 
-function parseStat(csv: string): ServerState[] {
+/** HAProxy's `show stat` CSV as one state per server. */
+export function parseStat(csv: string): ServerState[] {
   const [header, ...rows] = csv.trim().split('\n');
   if (!header?.startsWith('# ')) throw new Error(`unexpected "show stat" answer: ${csv.slice(0, 200)}`);
   const columns = header.slice(2).split(',');
@@ -181,7 +221,8 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
 
   const launch = async (frontends: Frontend[]): Promise<void> => {
     const resolved = await resolve(frontends);
-    const text = renderHaproxyConfig(resolved, statsSocket, options.checkIntervalMs);
+    const intervalMs = options.checkIntervalMs ?? FAST_CHECKS.intervalMs;
+    const text = renderHaproxyConfig(resolved, statsSocket, { ...FAST_CHECKS, intervalMs });
     generation += 1;
     const configPath = join(dir.path, `haproxy.${generation}.cfg`);
     writeFileSync(configPath, text);

@@ -12,6 +12,35 @@ export {
   type ServerState,
   startHaproxy,
 } from './haproxy.ts';
+export { type LaunchSpec, type ReplicaRunner, SOURCE_RUNNER } from './lab/components.ts';
+export { LabUsageError } from './lab/errors.ts';
+export {
+  type ComponentStatus,
+  downLab,
+  Lab,
+  type LabEndpoints,
+  type LabRoles,
+  type LabStatus,
+  STATUS_VERSION,
+} from './lab/lab.ts';
+export { formatLogLine, type LogLine, lineTime } from './lab/logs.ts';
+export type { ComponentState, LabSettings, LabState } from './lab/state.ts';
+export {
+  type ComponentKind,
+  DEFAULT_TIMINGS,
+  type LabShape,
+  type LabTimings,
+  planTopology,
+  SHAPE_LIMITS,
+} from './lab/topology.ts';
+export {
+  ADMIN_KEY_FILE,
+  assertRoot,
+  DEFAULT_DIR,
+  LabUpError,
+  type ProgressEvent,
+  type StartOptions,
+} from './lab/up.ts';
 export {
   type PatroniCluster,
   type PatroniMember,
@@ -27,7 +56,9 @@ export {
   killGroup,
   type ManagedProcess,
   makeTempDir,
+  type ProcessRef,
   pidAlive,
+  refState,
   registerCleanup,
   spawnManaged,
   type TempDir,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type EtcdServer, startEtcd } from './etcd.ts';
 import { freePort } from './ports.ts';
 import { POSTGRES_BIN_DIR } from './postgres.ts';
@@ -19,7 +20,26 @@ import {
   withTimeout,
 } from './processes.ts';
 
-export const PATRONI_BINARY = process.env.DALP_LAB_PATRONI ?? '/usr/bin/patroni';
+/** Patroni with the fixes Debian's 3.0.2 needs in its etcd3 client (see the file); run by Python. */
+export const PATRONI_LAUNCHER = fileURLToPath(new URL('./patroni-launcher.py', import.meta.url));
+const PYTHON_BINARY = process.env.DALP_LAB_PYTHON ?? '/usr/bin/python3';
+
+/**
+ * How to run Patroni for a node: the launcher, copied into the node's directory (the postgres user may
+ * not be able to read the repository, a clone in a mode-700 home directory), or DALP_LAB_PATRONI as is.
+ */
+export function patroniCommand(
+  nodeDir: string,
+  configPath: string,
+  owner: RunAs | undefined,
+): { command: string; args: string[] } {
+  const own = process.env.DALP_LAB_PATRONI;
+  if (own) return { command: own, args: [configPath] };
+  const launcher = join(nodeDir, 'patroni-launcher.py');
+  writeFileSync(launcher, readFileSync(PATRONI_LAUNCHER, 'utf8'), { mode: 0o600 });
+  if (owner) chownSync(launcher, owner.uid, owner.gid);
+  return { command: PYTHON_BINARY, args: [launcher, configPath] };
+}
 
 export interface PatroniOptions {
   /** Number of PostgreSQL nodes (default 3). */
@@ -28,7 +48,7 @@ export interface PatroniOptions {
   synchronous?: boolean;
   /** `synchronous_mode_strict: true`: with no sync replica left, writes block instead of going async. */
   synchronousStrict?: boolean;
-  /** Leader key TTL and loop timings; the defaults fail over in about 10 s on this machine. */
+  /** Leader key TTL and loop timings; the defaults are chosen for a quick failover (docs/lab.md). */
   ttl?: number;
   loopWait?: number;
   retryTimeout?: number;
@@ -92,14 +112,8 @@ interface NodeState {
   patroni: ManagedProcess | undefined;
 }
 
-async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(1_500) });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
-}
-
 /** The postmaster PID from the data directory (first line of postmaster.pid), if any. */
-function postmasterPid(dataDir: string): number | undefined {
+export function postmasterPid(dataDir: string): number | undefined {
   const path = join(dataDir, 'postmaster.pid');
   if (!existsSync(path)) return undefined;
   const pid = Number(readFileSync(path, 'utf8').split('\n')[0]);
@@ -107,7 +121,7 @@ function postmasterPid(dataDir: string): number | undefined {
 }
 
 /** SIGKILL to the postmaster and its backends (it runs in its own session, outside Patroni's group). */
-function killPostmaster(dataDir: string): number | undefined {
+export function killPostmaster(dataDir: string): number | undefined {
   const pid = postmasterPid(dataDir);
   if (pid === undefined || !pidAlive(pid)) return undefined;
   killGroup(pid, 'SIGKILL');
@@ -115,32 +129,65 @@ function killPostmaster(dataDir: string): number | undefined {
   return pid;
 }
 
-function patroniConfig(
-  node: NodeState,
-  scope: string,
-  etcd: EtcdServer,
-  credentials: { password: string; replicationPassword: string },
-  options: Required<Omit<PatroniOptions, 'nodes' | 'startTimeoutMs'>>,
-) {
-  const { member } = node;
+/** Patroni's timing and replication settings (the DCS part of its configuration). */
+export interface PatroniSettings {
+  synchronous: boolean;
+  synchronousStrict: boolean;
+  ttl: number;
+  loopWait: number;
+  retryTimeout: number;
+}
+
+/** Everything one Patroni node's configuration depends on. */
+export interface PatroniNodeSpec {
+  name: string;
+  /** Address Patroni and PostgreSQL listen on and advertise. */
+  host: string;
+  pgPort: number;
+  restPort: number;
+  /** The node's directory (socket, pgpass) and its PostgreSQL data directory. */
+  dir: string;
+  dataDir: string;
+  scope: string;
+  /** `host:port` of every etcd member. */
+  etcdHosts: string[];
+  credentials: { password: string; replicationPassword: string };
+  settings: PatroniSettings;
+  /** CIDR allowed to connect (clients and replication) with a password. */
+  clientNetwork: string;
+  /** PostgreSQL settings added to (or replacing) the defaults below. */
+  parameters?: Record<string, string | number>;
+}
+
+/** Where Patroni keeps its cluster's keys in the DCS. */
+export const PATRONI_NAMESPACE = '/dalp-lab/';
+
+/** The DCS key that names the cluster's leader (the lock Patroni's leader holds). */
+export function patroniLeaderKey(scope: string): string {
+  return `${PATRONI_NAMESPACE}${scope}/leader`;
+}
+
+/** One node's Patroni configuration (JSON is valid YAML, so Patroni reads it without a YAML writer). */
+export function patroniConfig(spec: PatroniNodeSpec) {
+  const { settings } = spec;
   return {
-    scope,
-    namespace: '/dalp-lab/',
-    name: member.name,
+    scope: spec.scope,
+    namespace: PATRONI_NAMESPACE,
+    name: spec.name,
     log: { level: 'INFO' },
     restapi: {
-      listen: `127.0.0.1:${member.restPort}`,
-      connect_address: `127.0.0.1:${member.restPort}`,
+      listen: `${spec.host}:${spec.restPort}`,
+      connect_address: `${spec.host}:${spec.restPort}`,
     },
-    etcd3: { hosts: [`127.0.0.1:${etcd.clientPort}`] },
+    etcd3: { hosts: spec.etcdHosts },
     bootstrap: {
       dcs: {
-        ttl: options.ttl,
-        loop_wait: options.loopWait,
-        retry_timeout: options.retryTimeout,
+        ttl: settings.ttl,
+        loop_wait: settings.loopWait,
+        retry_timeout: settings.retryTimeout,
         maximum_lag_on_failover: 1_048_576,
-        synchronous_mode: options.synchronous,
-        synchronous_mode_strict: options.synchronousStrict,
+        synchronous_mode: settings.synchronous,
+        synchronous_mode_strict: settings.synchronousStrict,
         postgresql: {
           use_pg_rewind: true,
           use_slots: true,
@@ -155,26 +202,27 @@ function patroniConfig(
             // The lab kills processes, never the OS: skipping fsync keeps commits fast on a shared disk
             // without changing what a killed node loses.
             fsync: 'off',
+            ...spec.parameters,
           },
         },
       },
       initdb: [{ encoding: 'UTF8' }, { locale: 'C.UTF-8' }, 'data-checksums'],
     },
     postgresql: {
-      listen: `127.0.0.1:${member.pgPort}`,
-      connect_address: `127.0.0.1:${member.pgPort}`,
-      data_dir: node.dataDir,
+      listen: `${spec.host}:${spec.pgPort}`,
+      connect_address: `${spec.host}:${spec.pgPort}`,
+      data_dir: spec.dataDir,
       bin_dir: POSTGRES_BIN_DIR,
-      pgpass: join(node.dir, 'pgpass'),
+      pgpass: join(spec.dir, 'pgpass'),
       authentication: {
-        superuser: { username: 'postgres', password: credentials.password },
-        replication: { username: 'replicator', password: credentials.replicationPassword },
+        superuser: { username: 'postgres', password: spec.credentials.password },
+        replication: { username: 'replicator', password: spec.credentials.replicationPassword },
       },
-      parameters: { unix_socket_directories: node.dir },
+      parameters: { unix_socket_directories: spec.dir },
       pg_hba: [
         'local all all trust',
-        'host replication replicator 127.0.0.1/32 scram-sha-256',
-        'host all all 127.0.0.1/32 scram-sha-256',
+        `host replication replicator ${spec.clientNetwork} scram-sha-256`,
+        `host all all ${spec.clientNetwork} scram-sha-256`,
       ],
       basebackup: [{ checkpoint: 'fast' }],
       remove_data_directory_on_rewind_failure: true,
@@ -184,13 +232,30 @@ function patroniConfig(
   };
 }
 
+/** What a Patroni node says about itself on `GET /patroni`. */
+export interface PatroniNodeView {
+  /** `running`, `starting`, `stopped`, `crashed`... */
+  state?: string;
+  /** `primary`/`master` or `replica`. */
+  role?: string;
+  timeline?: number;
+  replication?: { application_name: string; state: string; sync_state: string }[];
+}
+
+/** GET of a Patroni REST endpoint (status and parsed body), bounded to 1.5 s. */
+export async function patroniGet<T>(url: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(1_500) });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
+}
+
 /**
  * Starts etcd and an N-node Patroni cluster of PostgreSQL 15 on loopback, Patroni and PostgreSQL
  * running as the `postgres` user. Resolves once the leader answers and every replica streams.
  */
 export async function startPatroniCluster(options: PatroniOptions = {}): Promise<PatroniCluster> {
   const owner: RunAs | undefined = postgresUser();
-  const settings = {
+  const settings: PatroniSettings = {
     synchronous: options.synchronous ?? true,
     synchronousStrict: options.synchronousStrict ?? false,
     ttl: options.ttl ?? 10,
@@ -219,12 +284,17 @@ export async function startPatroniCluster(options: PatroniOptions = {}): Promise
       logPath: join(nodeDir, 'patroni.log'),
       patroni: undefined,
     };
-    // JSON is valid YAML, so Patroni reads this without a YAML writer.
-    writeFileSync(
-      node.configPath,
-      JSON.stringify(patroniConfig(node, scope, etcd, credentials, settings), null, 2),
-      { mode: 0o600 },
-    );
+    const config = patroniConfig({
+      ...node.member,
+      dir: node.dir,
+      dataDir: node.dataDir,
+      scope,
+      etcdHosts: [`127.0.0.1:${etcd.clientPort}`],
+      credentials,
+      settings,
+      clientNetwork: '127.0.0.1/32',
+    });
+    writeFileSync(node.configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
     if (owner) chownSync(node.configPath, owner.uid, owner.gid);
     nodes.push(node);
   }
@@ -242,8 +312,7 @@ export async function startPatroniCluster(options: PatroniOptions = {}): Promise
   const startNode = (node: NodeState): void => {
     node.patroni = spawnManaged({
       name: `patroni ${node.member.name}`,
-      command: PATRONI_BINARY,
-      args: [node.configPath],
+      ...patroniCommand(node.dir, node.configPath, owner),
       logPath: node.logPath,
       cwd: node.dir,
       runAs: owner,
@@ -260,7 +329,7 @@ export async function startPatroniCluster(options: PatroniOptions = {}): Promise
   const clusterView = async (): Promise<ClusterView | undefined> => {
     for (const node of runningNodes()) {
       try {
-        const { body } = await getJson<ClusterView>(`http://127.0.0.1:${node.member.restPort}/cluster`);
+        const { body } = await patroniGet<ClusterView>(`http://127.0.0.1:${node.member.restPort}/cluster`);
         if (Array.isArray(body.members)) return body;
       } catch {
         // Try the next node.
@@ -271,7 +340,7 @@ export async function startPatroniCluster(options: PatroniOptions = {}): Promise
 
   const answersPrimary = async (member: PatroniMember): Promise<boolean> => {
     try {
-      return (await getJson(`http://127.0.0.1:${member.restPort}/primary`)).status === 200;
+      return (await patroniGet(`http://127.0.0.1:${member.restPort}/primary`)).status === 200;
     } catch {
       return false;
     }
@@ -288,7 +357,7 @@ export async function startPatroniCluster(options: PatroniOptions = {}): Promise
   const replication = async (): Promise<ReplicationState[]> => {
     const leader = await primary();
     if (!leader) return [];
-    const { body } = await getJson<{
+    const { body } = await patroniGet<{
       replication?: { application_name: string; state: string; sync_state: string }[];
     }>(`http://127.0.0.1:${leader.restPort}/patroni`);
     return (body.replication ?? []).map((r) => ({
@@ -387,7 +456,7 @@ export async function startPatroniCluster(options: PatroniOptions = {}): Promise
       await waitFor(
         async () => {
           // /health answers 200 once PostgreSQL runs under this Patroni, whatever its role.
-          return (await getJson(`http://127.0.0.1:${restPort}/health`)).status === 200;
+          return (await patroniGet(`http://127.0.0.1:${restPort}/health`)).status === 200;
         },
         60_000,
         `Patroni node ${name} to run PostgreSQL again`,

@@ -149,6 +149,13 @@ export interface SpawnOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   runAs?: RunAs;
+  /** Network namespace (a name under /run/netns) to run in; entered with nsenter, which needs root. */
+  netns?: string;
+  /**
+   * Outlives this process: not killed by the exit hook (the `dalp lab` command starts servers and
+   * returns; they are stopped later by the PID it wrote down).
+   */
+  persistent?: boolean;
 }
 
 export interface ManagedProcess {
@@ -175,15 +182,16 @@ export interface ManagedProcess {
 export function spawnManaged(options: SpawnOptions): ManagedProcess {
   const fd = openSync(options.logPath, 'a');
   if (options.runAs) chownSync(options.logPath, options.runAs.uid, options.runAs.gid);
+  const { command, args, runAs } = inNamespace(options);
   let child: ChildProcess;
   try {
-    child = spawn(options.command, options.args, {
+    child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       detached: true,
       stdio: ['ignore', fd, fd],
-      uid: options.runAs?.uid,
-      gid: options.runAs?.gid,
+      uid: runAs?.uid,
+      gid: runAs?.gid,
     });
   } finally {
     closeSync(fd);
@@ -205,9 +213,11 @@ export function spawnManaged(options: SpawnOptions): ManagedProcess {
       resolve(null);
     });
   });
-  const unregister = registerCleanup(() => {
-    killGroup(pid, 'SIGKILL');
-  });
+  const unregister = options.persistent
+    ? () => undefined
+    : registerCleanup(() => {
+        killGroup(pid, 'SIGKILL');
+      });
   child.unref();
   // The child is unref'd, so a caller awaiting its exit must hold the event loop open meanwhile
   // (otherwise Node would end with an unsettled promise).
@@ -249,6 +259,66 @@ export function spawnManaged(options: SpawnOptions): ManagedProcess {
     logTail: (lines) => logTail(options.logPath, lines),
   };
   return managed;
+}
+
+export const NSENTER_BINARY = process.env.DALP_LAB_NSENTER ?? '/usr/bin/nsenter';
+
+/**
+ * The command line that runs `command` inside a network namespace. nsenter execs the command (the PID
+ * stays the server's own) and switches to the server's user itself, since entering a namespace needs
+ * root.
+ */
+function inNamespace(options: SpawnOptions): { command: string; args: readonly string[]; runAs?: RunAs } {
+  if (!options.netns) return options;
+  const user = options.runAs
+    ? ['--setuid', String(options.runAs.uid), '--setgid', String(options.runAs.gid)]
+    : [];
+  return {
+    command: NSENTER_BINARY,
+    args: [`--net=/run/netns/${options.netns}`, ...user, '--', options.command, ...options.args],
+  };
+}
+
+/**
+ * A process as the lab writes it down: its PID and its start time (clock ticks since boot, from
+ * /proc/PID/stat), so a PID the kernel gave to another process since is never signalled by mistake.
+ */
+export interface ProcessRef {
+  pid: number;
+  startTime: number;
+}
+
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name (which may contain spaces); [0] is the state.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The reference of a running process, or undefined when it is gone. */
+export function processRef(pid: number): ProcessRef | undefined {
+  const fields = statFields(pid);
+  // starttime is field 22 of /proc/PID/stat, index 19 after the command name.
+  return fields ? { pid, startTime: Number(fields[19]) } : undefined;
+}
+
+/** 'running' (any live state), 'stopped' (SIGSTOP), or 'gone' (exited, zombie, or PID reused). */
+export function refState(ref: ProcessRef | undefined): 'running' | 'stopped' | 'gone' {
+  if (!ref) return 'gone';
+  const fields = statFields(ref.pid);
+  if (!fields || Number(fields[19]) !== ref.startTime) return 'gone';
+  const state = fields[0];
+  if (state === 'Z' || state === 'X') return 'gone';
+  return state === 'T' ? 'stopped' : 'running';
+}
+
+/** Signals the process group of a recorded process, only if it is still that process. */
+export function signalRef(ref: ProcessRef | undefined, signal: NodeJS.Signals): boolean {
+  if (!ref || refState(ref) === 'gone') return false;
+  return killGroup(ref.pid, signal) || killPid(ref.pid, signal);
 }
 
 export const TIMED_OUT = Symbol('timed out');

@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type RedisOptions as IORedisOptions, Redis } from 'ioredis';
 import { freePort } from './ports.ts';
 import { type ManagedProcess, makeTempDir, spawnManaged, type TempDir, waitFor } from './processes.ts';
-import { createCertificates } from './tls.ts';
+import { type Certificates, createCertificates } from './tls.ts';
 
 export const REDIS_SERVER_BINARY = process.env.DALP_LAB_REDIS_SERVER ?? '/usr/bin/redis-server';
 export const REDIS_SENTINEL_BINARY = process.env.DALP_LAB_REDIS_SENTINEL ?? '/usr/bin/redis-sentinel';
@@ -20,6 +20,8 @@ export interface RedisOptions {
   replicaOf?: Address;
   /** Also listen with TLS on `tlsPort` (certificate from a fresh CA, see `caPath`). */
   tls?: boolean;
+  /** With `tls`: serve these certificates instead of a fresh CA's, and replicate over TLS (a TLS group). */
+  certificates?: Certificates;
   /** Keep data across restarts with an append-only file (default: none, a pure cache). */
   persistence?: boolean;
   port?: number;
@@ -80,7 +82,8 @@ export async function withRedisClient<T>(
   }
 }
 
-function parseInfo(text: string): Record<string, string> {
+/** `INFO` output as key/value pairs. */
+export function parseInfo(text: string): Record<string, string> {
   const result: Record<string, string> = {};
   for (const line of text.split('\r\n')) {
     const colon = line.indexOf(':');
@@ -107,38 +110,109 @@ function assertConfigSafe(what: string, value: string | undefined): void {
   }
 }
 
-/** What every Redis and Sentinel process of the lab shares: loopback only, foreground, logs to stdout. */
-function commonConfig(port: number, dir: string): string[] {
-  return [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'daemonize no', 'logfile ""', 'protected-mode no'];
+/** What every Redis and Sentinel process of the lab shares: one address, foreground, logs to stdout. */
+function commonConfig(port: number, dir: string, bind = '127.0.0.1'): string[] {
+  return [`port ${port}`, `bind ${bind}`, `dir ${dir}`, 'daemonize no', 'logfile ""', 'protected-mode no'];
+}
+
+/** Everything one redis-server's configuration file depends on (TLS files come from `tls`). */
+export interface RedisConfigSpec {
+  port: number;
+  bind?: string;
+  dir: string;
+  password?: string;
+  replicaOf?: Address;
+  persistence?: boolean;
+  /** TLS on `port`; `group`: one TLS group (replication over TLS, the TLS port announced to the primary). */
+  tls?: { port: number; certs: Certificates; group?: boolean };
+}
+
+/** The lines of a redis.conf for one server (a pure cache unless `persistence`). */
+export function redisConfigLines(spec: RedisConfigSpec): string[] {
+  assertConfigSafe('redis password', spec.password);
+  const lines = [
+    ...commonConfig(spec.port, spec.dir, spec.bind),
+    'save ""',
+    `appendonly ${spec.persistence ? 'yes' : 'no'}`,
+    // Replicas of a restarted primary resync from scratch; keep that fast in the lab.
+    'repl-diskless-sync yes',
+    'repl-diskless-sync-delay 0',
+  ];
+  if (spec.password !== undefined) {
+    lines.push(`requirepass "${spec.password}"`, `masterauth "${spec.password}"`);
+  }
+  if (spec.replicaOf) lines.push(`replicaof ${spec.replicaOf.host} ${spec.replicaOf.port}`);
+  if (spec.tls) {
+    lines.push(...tlsConfig(spec.tls.port, spec.tls.certs));
+    // One TLS group: replication runs over TLS, and a replica tells its primary (and so the sentinels)
+    // its TLS port.
+    if (spec.tls.group) lines.push('tls-replication yes', `replica-announce-port ${spec.tls.port}`);
+  }
+  return lines;
+}
+
+/** Everything one Sentinel's configuration file depends on. */
+export interface SentinelConfigSpec {
+  port: number;
+  bind?: string;
+  dir: string;
+  masterName: string;
+  primary: Address;
+  quorum: number;
+  downAfterMs: number;
+  failoverTimeoutMs: number;
+  /** Password of the monitored Redis servers. */
+  password?: string;
+  /** Password of the Sentinel itself. */
+  sentinelPassword?: string;
+  /** TLS only, on `port` (the plain port is closed): a client that does not speak TLS gets nowhere. */
+  certs?: Certificates;
+}
+
+/** The lines of one Sentinel's configuration file (Sentinel rewrites it: one file per Sentinel). */
+export function sentinelConfigLines(spec: SentinelConfigSpec): string[] {
+  assertConfigSafe('redis password', spec.password);
+  assertConfigSafe('sentinel password', spec.sentinelPassword);
+  const { masterName } = spec;
+  const lines = [
+    ...commonConfig(spec.certs ? 0 : spec.port, spec.dir, spec.bind),
+    `sentinel monitor ${masterName} ${spec.primary.host} ${spec.primary.port} ${spec.quorum}`,
+    `sentinel down-after-milliseconds ${masterName} ${spec.downAfterMs}`,
+    `sentinel failover-timeout ${masterName} ${spec.failoverTimeoutMs}`,
+    `sentinel parallel-syncs ${masterName} 1`,
+  ];
+  if (spec.password !== undefined) lines.push(`sentinel auth-pass ${masterName} "${spec.password}"`);
+  if (spec.sentinelPassword !== undefined) lines.push(`requirepass "${spec.sentinelPassword}"`);
+  if (spec.certs) lines.push(...tlsConfig(spec.port, spec.certs), 'tls-replication yes');
+  return lines;
+}
+
+/** TLS on `port` with these certificates; clients authenticate with the password, not certificates. */
+function tlsConfig(port: number, certs: Certificates): string[] {
+  return [
+    `tls-port ${port}`,
+    `tls-cert-file ${certs.certPath}`,
+    `tls-key-file ${certs.keyPath}`,
+    `tls-ca-cert-file ${certs.caPath}`,
+    'tls-auth-clients no',
+  ];
 }
 
 async function configureAndStart(dir: TempDir, options: RedisOptions): Promise<RedisServer> {
   assertConfigSafe('redis password', options.password);
   const port = options.port ?? (await freePort());
   const tlsPort = options.tls ? await freePort() : undefined;
-  const certs = options.tls ? await createCertificates(dir.path, 'redis') : undefined;
-  const lines = [
-    ...commonConfig(port, dir.path),
-    'save ""',
-    `appendonly ${options.persistence ? 'yes' : 'no'}`,
-    // Replicas of a restarted primary resync from scratch; keep that fast in the lab.
-    'repl-diskless-sync yes',
-    'repl-diskless-sync-delay 0',
-  ];
-  if (options.password !== undefined) {
-    lines.push(`requirepass "${options.password}"`, `masterauth "${options.password}"`);
-  }
-  if (options.replicaOf) lines.push(`replicaof ${options.replicaOf.host} ${options.replicaOf.port}`);
-  if (certs && tlsPort) {
-    lines.push(
-      `tls-port ${tlsPort}`,
-      `tls-cert-file ${certs.certPath}`,
-      `tls-key-file ${certs.keyPath}`,
-      `tls-ca-cert-file ${certs.caPath}`,
-      // Clients authenticate with the password, not with certificates.
-      'tls-auth-clients no',
-    );
-  }
+  const certs = options.tls
+    ? (options.certificates ?? (await createCertificates(dir.path, 'redis')))
+    : undefined;
+  const lines = redisConfigLines({
+    port,
+    dir: dir.path,
+    password: options.password,
+    replicaOf: options.replicaOf,
+    persistence: options.persistence,
+    tls: certs && tlsPort ? { port: tlsPort, certs, group: options.certificates !== undefined } : undefined,
+  });
   const configPath = join(dir.path, 'redis.conf');
   writeFileSync(configPath, `${lines.join('\n')}\n`, { mode: 0o600 });
   const logPath = join(dir.path, 'redis.log');
@@ -218,10 +292,15 @@ export interface SentinelOptions {
   /** Password of the sentinels themselves. */
   sentinelPassword?: string;
   masterName?: string;
-  /** `down-after-milliseconds` (default 1000: a failover in about 2.5 s here). */
+  /** `down-after-milliseconds` (default 1000, short so that tests see a failover quickly; docs/lab.md). */
   downAfterMs?: number;
   /** `failover-timeout` (default 3000). */
   failoverTimeoutMs?: number;
+  /**
+   * TLS throughout, one CA (`caPath`): the sentinels serve TLS only, monitor the servers' TLS ports and
+   * reach them over TLS; the servers replicate over TLS (their plain ports stay for the lab's own checks).
+   */
+  tls?: boolean;
   startTimeoutMs?: number;
 }
 
@@ -239,6 +318,8 @@ export interface RedisSentinelSet {
   readonly sentinels: readonly Sentinel[];
   /** `host:port` of every sentinel, as a client's sentinel list. */
   readonly sentinelAddresses: readonly Address[];
+  /** With `tls`: the CA of every server's and sentinel's certificate. */
+  readonly caPath: string | undefined;
   /** The primary's address according to the first sentinel that answers. */
   masterAddress(): Promise<Address>;
   /** The server currently at the primary's address. */
@@ -260,6 +341,8 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
   const servers: RedisServer[] = [];
   const sentinels: (Sentinel & { stop(): Promise<void> })[] = [];
   const dir = makeTempDir('sentinel');
+  const certs = options.tls ? await createCertificates(dir.path, 'redis-sentinel') : undefined;
+  const sentinelTls = certs && { ca: readFileSync(certs.caPath) };
 
   const stop = async (): Promise<void> => {
     await Promise.all(sentinels.map((s) => s.stop()));
@@ -268,7 +351,7 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
   };
 
   const askSentinel = async (port: number): Promise<Address> => {
-    const reply = (await withRedisClient({ port, password: sentinelPassword }, (client) =>
+    const reply = (await withRedisClient({ port, password: sentinelPassword, tls: sentinelTls }, (client) =>
       client.call('SENTINEL', 'get-master-addr-by-name', masterName),
     )) as [string, string] | null;
     if (!reply) throw new Error(`sentinel ${port} does not know ${masterName}`);
@@ -289,15 +372,18 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
   };
 
   const serverAt = (address: Address): RedisServer => {
-    const server = servers.find((s) => s.port === address.port);
+    const server = servers.find((s) => s.port === address.port || s.tlsPort === address.port);
     if (!server) throw new Error(`no lab redis at ${address.host}:${address.port}`);
     return server;
   };
 
   try {
-    const primary = await startRedis({ password });
+    const tls = certs && { tls: true, certificates: certs };
+    const primary = await startRedis({ password, ...tls });
     servers.push(primary);
-    servers.push(await startRedis({ password, replicaOf: { host: '127.0.0.1', port: primary.port } }));
+    // In a TLS group the sentinels know the servers by their TLS ports.
+    const monitored = certs ? primary.tlsPort! : primary.port;
+    servers.push(await startRedis({ password, ...tls, replicaOf: { host: '127.0.0.1', port: monitored } }));
     await waitFor(
       async () => (await servers[1]!.info('replication')).master_link_status === 'up',
       timeout,
@@ -308,15 +394,18 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
       const port = await freePort();
       const configPath = join(dir.path, `sentinel-${port}.conf`);
       const logPath = join(dir.path, `sentinel-${port}.log`);
-      const lines = [
-        ...commonConfig(port, dir.path),
-        `sentinel monitor ${masterName} 127.0.0.1 ${primary.port} 2`,
-        `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1_000}`,
-        `sentinel failover-timeout ${masterName} ${options.failoverTimeoutMs ?? 3_000}`,
-        `sentinel parallel-syncs ${masterName} 1`,
-      ];
-      if (password !== undefined) lines.push(`sentinel auth-pass ${masterName} "${password}"`);
-      if (sentinelPassword !== undefined) lines.push(`requirepass "${sentinelPassword}"`);
+      const lines = sentinelConfigLines({
+        port,
+        dir: dir.path,
+        masterName,
+        primary: { host: '127.0.0.1', port: monitored },
+        quorum: 2,
+        downAfterMs: options.downAfterMs ?? 1_000,
+        failoverTimeoutMs: options.failoverTimeoutMs ?? 3_000,
+        password,
+        sentinelPassword,
+        certs,
+      });
       // Sentinel rewrites its configuration file, so it must be a file of its own.
       writeFileSync(configPath, `${lines.join('\n')}\n`, { mode: 0o600 });
       const child = spawnManaged({
@@ -338,12 +427,15 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
     for (const sentinel of sentinels) {
       await waitFor(
         () =>
-          withRedisClient({ port: sentinel.port, password: sentinelPassword }, async (client) => {
-            const flat = (await client.call('SENTINEL', 'master', masterName)) as string[];
-            const fields = new Map<string, string>();
-            for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!, flat[i + 1]!);
-            return fields.get('num-slaves') === '1' && fields.get('num-other-sentinels') === '2';
-          }),
+          withRedisClient(
+            { port: sentinel.port, password: sentinelPassword, tls: sentinelTls },
+            async (client) => {
+              const flat = (await client.call('SENTINEL', 'master', masterName)) as string[];
+              const fields = new Map<string, string>();
+              for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!, flat[i + 1]!);
+              return fields.get('num-slaves') === '1' && fields.get('num-other-sentinels') === '2';
+            },
+          ),
         timeout,
         `sentinel ${sentinel.port} to discover the replica and the other sentinels`,
         { intervalMs: 200 },
@@ -359,6 +451,7 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
     servers,
     sentinels,
     sentinelAddresses: sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })),
+    caPath: certs?.caPath,
     masterAddress,
     primary: async () => serverAt(await masterAddress()),
     async killPrimary() {

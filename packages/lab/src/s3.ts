@@ -37,6 +37,33 @@ function s3rverBin(): string {
   return join(dirname(require.resolve('s3rver/package.json')), 'bin', 's3rver.js');
 }
 
+/** s3rver's command line (run with node). `--configure-bucket` is idempotent, so a restart on the same
+ * directory keeps the objects. */
+export function s3rverArgs(spec: {
+  directory: string;
+  host: string;
+  port: number;
+  bucket: string;
+}): string[] {
+  return [
+    s3rverBin(),
+    '-d',
+    spec.directory,
+    '-a',
+    spec.host,
+    '-p',
+    String(spec.port),
+    '--configure-bucket',
+    spec.bucket,
+  ];
+}
+
+/** Whether s3rver answers at `endpoint` (buckets are configured before it listens: any answer will do). */
+export async function s3rverAnswers(endpoint: string): Promise<boolean> {
+  await (await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(1_000) })).arrayBuffer();
+  return true;
+}
+
 /**
  * Runs s3rver in a child process (not in the test's own process) so an outage can be simulated by
  * killing it, and the same port and directory brought back afterwards.
@@ -56,29 +83,14 @@ export async function startS3(options: S3Options = {}): Promise<S3Server> {
     const current = spawnManaged({
       name: `s3rver:${port}`,
       command: process.execPath,
-      // --configure-bucket is idempotent, so a restart on the same directory keeps the objects.
-      args: [
-        s3rverBin(),
-        '-d',
-        directory,
-        '-a',
-        '127.0.0.1',
-        '-p',
-        String(port),
-        '--configure-bucket',
-        bucket,
-      ],
+      args: s3rverArgs({ directory, host: '127.0.0.1', port, bucket }),
       logPath,
       cwd: dir.path,
     });
     server = current;
     try {
       await waitFor(
-        async () => {
-          // Buckets are configured before s3rver listens: any HTTP answer means it is ready.
-          await (await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(1_000) })).arrayBuffer();
-          return true;
-        },
+        () => s3rverAnswers(endpoint),
         options.startTimeoutMs ?? 15_000,
         `s3rver at ${endpoint}`,
         { process: current, intervalMs: 50 },

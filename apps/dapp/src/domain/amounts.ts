@@ -1,4 +1,4 @@
-import { DomainError } from './errors.ts';
+import { errors } from '../errors.ts';
 
 /** Ledger amounts are unsigned 256-bit integers of base units, as on token ledgers; never floats. */
 export const MAX_AMOUNT = (1n << 256n) - 1n;
@@ -8,15 +8,10 @@ const DIGITS = /^(0|[1-9]\d{0,77})$/;
 /** Parses a base-unit amount string; `positive` rejects zero (a zero transfer is meaningless). */
 export function parseAmount(value: string, field: string, positive = true): bigint {
   if (!DIGITS.test(value)) {
-    throw new DomainError(
-      'invalid',
-      'invalid_amount',
-      `${field} must be a string of base-unit digits without sign, decimal point or leading zeros`,
-    );
+    throw errors.invalidAmount(field, 'format');
   }
   const amount = BigInt(value);
-  if (amount > MAX_AMOUNT) throw new DomainError('invalid', 'invalid_amount', `${field} exceeds 2^256-1`);
-  if (positive && amount === 0n)
-    throw new DomainError('invalid', 'invalid_amount', `${field} must be greater than zero`);
+  if (amount > MAX_AMOUNT) throw errors.invalidAmount(field, 'range');
+  if (positive && amount === 0n) throw errors.invalidAmount(field, 'zero');
   return amount;
 }

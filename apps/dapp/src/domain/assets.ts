@@ -1,6 +1,6 @@
+import { errors } from '../errors.ts';
 import { parseAmount } from './amounts.ts';
 import { isCountryCode } from './countries.ts';
-import { DomainError } from './errors.ts';
 
 export const ASSET_TYPES = ['bond', 'equity', 'fund', 'stablecoin', 'deposit'] as const;
 export type AssetType = (typeof ASSET_TYPES)[number];
@@ -56,34 +56,26 @@ export function validateNewAsset(input: NewAssetInput): NewAsset {
   const details: AssetDetails = {};
   if (input.type === 'bond') {
     if (input.faceValue === undefined || input.maturityDate === undefined) {
-      throw new DomainError('invalid', 'bond_terms_required', 'a bond needs faceValue and maturityDate');
+      throw errors.bondTermsRequired();
     }
     parseAmount(input.faceValue, 'faceValue');
     if (!ISO_DATE.test(input.maturityDate) || Number.isNaN(Date.parse(`${input.maturityDate}T00:00:00Z`))) {
-      throw new DomainError('invalid', 'invalid_date', 'maturityDate must be a calendar date YYYY-MM-DD');
+      throw errors.invalidDate();
     }
     // Date.parse accepts 2025-02-31 by rolling over; compare the round trip to reject it.
     if (new Date(`${input.maturityDate}T00:00:00Z`).toISOString().slice(0, 10) !== input.maturityDate) {
-      throw new DomainError('invalid', 'invalid_date', 'maturityDate must be a calendar date YYYY-MM-DD');
+      throw errors.invalidDate();
     }
     details.faceValue = input.faceValue;
     details.maturityDate = input.maturityDate;
   } else if (input.faceValue !== undefined || input.maturityDate !== undefined) {
-    throw new DomainError(
-      'invalid',
-      'bond_terms_not_allowed',
-      'faceValue and maturityDate apply to bonds only',
-    );
+    throw errors.bondTermsNotAllowed();
   }
   let allowedCountries: string[] | null = null;
   if (input.allowedCountries !== undefined) {
     const bad = input.allowedCountries.filter((c) => !isCountryCode(c));
     if (bad.length > 0) {
-      throw new DomainError(
-        'invalid',
-        'invalid_country',
-        `not ISO 3166-1 alpha-2 country codes: ${bad.join(', ')}`,
-      );
+      throw errors.invalidCountry(bad);
     }
     allowedCountries = [...new Set(input.allowedCountries)].sort();
   }
@@ -108,6 +100,6 @@ const TRANSITIONS: Record<AssetStatus, readonly AssetStatus[]> = {
 /** The asset lifecycle: draft -> active <-> paused, active|paused -> closed. */
 export function assertTransition(from: AssetStatus, to: AssetStatus): void {
   if (!TRANSITIONS[from].includes(to)) {
-    throw new DomainError('conflict', 'invalid_transition', `an asset cannot go from ${from} to ${to}`);
+    throw errors.invalidTransition(from, to);
   }
 }

@@ -1,5 +1,5 @@
+import { errors } from '../errors.ts';
 import { isCountryCode } from './countries.ts';
-import { DomainError } from './errors.ts';
 
 export const KYC_STATUSES = ['pending', 'verified', 'revoked'] as const;
 export type KycStatus = (typeof KYC_STATUSES)[number];
@@ -15,10 +15,6 @@ export interface Investor {
 
 export function assertCountry(country: string): void {
   if (!isCountryCode(country)) {
-    throw new DomainError(
-      'invalid',
-      'invalid_country',
-      `${country} is not an ISO 3166-1 alpha-2 country code`,
-    );
+    throw errors.invalidCountry([country], true);
   }
 }

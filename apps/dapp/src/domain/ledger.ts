@@ -1,6 +1,6 @@
+import { errors } from '../errors.ts';
 import { MAX_AMOUNT } from './amounts.ts';
 import type { Asset } from './assets.ts';
-import { DomainError } from './errors.ts';
 import type { Investor } from './investors.ts';
 
 export const LEDGER_KINDS = ['mint', 'transfer', 'burn', 'redeem'] as const;
@@ -25,8 +25,6 @@ export interface LedgerPlan {
   totalSupply: bigint;
 }
 
-const violation = (code: string, message: string) => new DomainError('rule_violation', code, message);
-
 /**
  * The compliance and accounting rules of every ledger write, as a pure function: given the locked state,
  * either the new balances and supply or the rule that forbids the write. Keeping this free of SQL means the
@@ -35,35 +33,26 @@ const violation = (code: string, message: string) => new DomainError('rule_viola
 export function planLedgerWrite(state: LedgerState, request: LedgerRequest): LedgerPlan {
   const { asset } = state;
   if (asset.status !== 'active') {
-    throw violation(
-      'asset_not_active',
-      `asset ${asset.symbol} is ${asset.status}; ledger writes need an active asset`,
-    );
+    throw errors.assetNotActive(asset.symbol, asset.status);
   }
   const party = (id: string | undefined, role: 'sender' | 'receiver' | 'holder'): Investor => {
     const investor = id === undefined ? undefined : state.investors.get(id);
-    if (!investor) throw new DomainError('not_found', 'investor_not_found', `${role} ${id} does not exist`);
+    if (!investor) throw errors.investorNotFound(role, id);
     if (investor.kycStatus !== 'verified') {
-      throw violation('kyc_not_verified', `${role} ${investor.id} has KYC status ${investor.kycStatus}`);
+      throw errors.kycNotVerified(role, investor.id, investor.kycStatus);
     }
     return investor;
   };
   const receiverAllowed = (receiver: Investor) => {
     if (asset.allowedCountries && !asset.allowedCountries.includes(receiver.country)) {
-      throw violation(
-        'country_not_allowed',
-        `asset ${asset.symbol} may not be held in ${receiver.country} (allowed: ${asset.allowedCountries.join(', ')})`,
-      );
+      throw errors.countryNotAllowed(asset.symbol, receiver.country, asset.allowedCountries);
     }
   };
   const balanceOf = (id: string) => state.balances.get(id) ?? 0n;
   const debit = (id: string): bigint => {
     const next = balanceOf(id) - request.amount;
     if (next < 0n) {
-      throw violation(
-        'insufficient_balance',
-        `investor ${id} holds ${balanceOf(id)}, less than ${request.amount}`,
-      );
+      throw errors.insufficientBalance(id, balanceOf(id), request.amount);
     }
     return next;
   };
@@ -78,7 +67,7 @@ export function planLedgerWrite(state: LedgerState, request: LedgerRequest): Led
       // Without an explicit cap, supply is still bounded by the 256-bit amount range of the ledger.
       const cap = asset.maxSupply ?? MAX_AMOUNT;
       if (totalSupply > cap) {
-        throw violation('max_supply_exceeded', `minting ${request.amount} would exceed max supply ${cap}`);
+        throw errors.maxSupplyExceeded(request.amount, cap);
       }
       balances.set(receiver.id, balanceOf(receiver.id) + request.amount);
       break;
@@ -86,8 +75,7 @@ export function planLedgerWrite(state: LedgerState, request: LedgerRequest): Led
     case 'transfer': {
       const sender = party(request.from, 'sender');
       const receiver = party(request.to, 'receiver');
-      if (sender.id === receiver.id)
-        throw violation('self_transfer', 'sender and receiver are the same investor');
+      if (sender.id === receiver.id) throw errors.selfTransfer();
       receiverAllowed(receiver);
       balances.set(sender.id, debit(sender.id));
       balances.set(receiver.id, balanceOf(receiver.id) + request.amount);
@@ -102,4 +90,24 @@ export function planLedgerWrite(state: LedgerState, request: LedgerRequest): Led
     }
   }
   return { balances, totalSupply };
+}
+
+/** One applied ledger write, as the journal keeps it. */
+export interface JournalEntry {
+  id: string;
+  assetId: string;
+  kind: LedgerKind;
+  from: string | null;
+  to: string | null;
+  amount: bigint;
+  /** The supply a mint, burn or redemption left; null for a transfer, which does not change it. */
+  totalSupply: bigint | null;
+  createdAt: string;
+}
+
+/** Every holder of an asset with a positive balance, and its total supply. */
+export interface Holders {
+  assetId: string;
+  totalSupply: bigint;
+  holders: Array<{ investorId: string; balance: bigint }>;
 }

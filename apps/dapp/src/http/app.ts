@@ -1,10 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { ReadCache } from '../read-cache.ts';
+import { SlidingWindowLimit } from '../rate-limits.ts';
 import type { Runtime } from '../runtime.ts';
-import { registerAuth } from './auth.ts';
-import { HttpError, registerErrorHandling } from './errors.ts';
+import { registerAuth } from './plugins/auth.ts';
+import { registerBodyDeadline } from './plugins/body-deadline.ts';
+import { registerCloseWhileDraining } from './plugins/close-while-draining.ts';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './plugins/error-handler.ts';
+import { registerHostRequired } from './plugins/host-required.ts';
+import { registerRateLimit } from './plugins/rate-limit.ts';
+import { registerRequestIdHeader, requestIdOf } from './plugins/request-id.ts';
+import { registerRequestMetrics } from './plugins/request-metrics.ts';
+import { registerRouteDescriptions } from './plugins/route-descriptions.ts';
+import { registerSecurityHeaders } from './plugins/security-headers.ts';
+import { registerTextGuard } from './plugins/text-guard.ts';
 import { withLazyRequestLoggers } from './request-logger.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { assetRoutes } from './routes/assets.ts';
@@ -14,52 +22,44 @@ import { investorRoutes } from './routes/investors.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { opsRoutes } from './routes/ops.ts';
 
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
-
-/** Logger options: JSON lines, a request id on every line, credentials never written. */
-export function loggerOptions(level: string) {
-  return {
-    level,
-    redact: {
-      paths: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        'headers.authorization',
-        '*.password',
-        '*.key',
-      ],
-      censor: '[redacted]',
-    },
-  };
-}
+// The HTTP edge: cross-cutting concerns are plugins (plugins/, one job each), routes only parse, call a
+// use case or a store, and reply (routes/), domain records become API shapes in one place (views.ts).
 
 export async function buildApp(runtime: Runtime, logger: FastifyBaseLogger): Promise<FastifyInstance> {
+  const limits = runtime.config.http;
   const app = Fastify({
     loggerInstance: withLazyRequestLoggers(logger),
-    // Keep a caller's request id when it looks like one, so logs correlate across the load balancer.
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    genReqId: requestIdOf,
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
+    // Every phase a client can hold a connection in is bounded (docs/configuration.md, "HTTP limits"):
+    // headers by Node (checked every second, not Node's default 30 s), the body by the body-deadline
+    // plugin, the wait for a next request by the keep-alive timeout.
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+      // Checked by the host-required plugin, which answers in the API's error shape.
+      requireHostHeader: false,
+    },
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Whose address request.ip is: the peer's, or behind proxies the client's from X-Forwarded-For.
+    trustProxy: runtime.config.trustProxy,
+    // Refusals made below the routes answer in the one error shape too (plugins/error-handler.ts).
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
-  // Both hooks are callback-style: they never wait for anything, and an async hook costs every request a
-  // promise chain. The request id header is set as the request starts (earlier than onSend): replies of
-  // every kind carry it, error replies included (Fastify resets only the content headers on errors).
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
+  // Connections above the cap are closed by Node as they are accepted, before a byte is read.
+  app.server.maxConnections = limits.maxConnections;
+  registerRequestIdHeader(app);
+  registerSecurityHeaders(app);
+  registerHostRequired(app);
+  registerBodyDeadline(app, {
+    timeoutMs: limits.bodyTimeoutMs,
+    minBytesPerSecond: limits.uploadMinBytesPerSecond,
   });
-
-  const { httpDuration } = runtime.metrics;
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    httpDuration.labels(request.method, route, String(reply.statusCode)).observe(reply.elapsedTime / 1000);
-    done();
-  });
-
+  registerCloseWhileDraining(app, () => runtime.health.isShuttingDown());
+  registerRequestMetrics(app, runtime.metrics.httpDuration);
   registerErrorHandling(app);
 
   await app.register(swagger, {
@@ -77,39 +77,25 @@ export async function buildApp(runtime: Runtime, logger: FastifyBaseLogger): Pro
     },
   });
 
-  const context: RouteContext = {
-    runtime,
-    reads: new ReadCache(runtime.cache, runtime.config.cache.ttlSeconds),
-  };
+  const context: RouteContext = { runtime, reads: runtime.reads };
   await app.register(opsRoutes, context);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const rateLimit = runtime.config.rateLimitPerMinute;
   await app.register(
     async (api) => {
       // The API speaks JSON only (documents install their own parser); text bodies are a 415, not a 400.
       api.removeContentTypeParser('text/plain');
+      registerRouteDescriptions(api);
+      const { authFailuresPerMinute } = runtime.config;
       registerAuth(
         api,
-        runtime.stores.apiKeys,
-        rateLimit > 0
-          ? async (principal) => {
-              const window = Math.floor(Date.now() / 60_000);
-              const count = await runtime.cache.increment(`rl:${principal.id}:${window}`, 60);
-              if (count !== undefined && count > rateLimit) {
-                const retryAfter = String(60 - Math.floor((Date.now() / 1000) % 60));
-                throw new HttpError(
-                  429,
-                  'rate_limited',
-                  `more than ${rateLimit} requests per minute for this key`,
-                  {
-                    'retry-after': retryAfter,
-                  },
-                );
-              }
-            }
+        runtime.useCases.apiKeys,
+        authFailuresPerMinute > 0
+          ? new SlidingWindowLimit(runtime.cache, 'af', authFailuresPerMinute)
           : undefined,
       );
+      registerRateLimit(api, runtime.cache, runtime.config.rateLimitPerMinute);
+      registerTextGuard(api);
       await api.register(assetRoutes, context);
       await api.register(investorRoutes, context);
       await api.register(ledgerRoutes, context);

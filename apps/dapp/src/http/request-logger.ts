@@ -1,6 +1,23 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Bindings, ChildLoggerOptions, LevelWithSilentOrString } from 'pino';
 
+/** Logger options: JSON lines, a request id on every line, credentials never written. */
+export function loggerOptions(level: string) {
+  return {
+    level,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'headers.authorization',
+        '*.password',
+        '*.key',
+      ],
+      censor: '[redacted]',
+    },
+  };
+}
+
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 type Parent = FastifyBaseLogger & { isLevelEnabled(level: string): boolean };
 
@@ -9,9 +26,10 @@ type Parent = FastifyBaseLogger & { isLevelEnabled(level: string): boolean };
  *
  * Why: creating a pino child serialises its bindings, and Fastify makes one for every request (to bind the
  * request id). A request that logs nothing at the configured level (nearly all of them at `info` and
- * above) paid for it anyway, measured at about 4% of a cached read. Until it writes, this logger answers
- * from its parent: the level, and whether a level is enabled. Its own children are lazy as well, and made
- * through it, so bindings and serializers accumulate exactly as with pino's own children.
+ * above) paid for it anyway, a measurable share of a cached read (docs/operations.md). Until it writes,
+ * this logger answers from its parent: the level, and whether a level is enabled. Its own children are
+ * lazy as well, and made through it, so bindings and serializers accumulate exactly as with pino's own
+ * children.
  */
 export class RequestLogger implements FastifyBaseLogger {
   private real: FastifyBaseLogger | undefined;

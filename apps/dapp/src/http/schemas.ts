@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { ASSET_STATUSES, ASSET_TYPES } from '../domain/assets.ts';
+import { ROLES } from '../domain/identity.ts';
 import { KYC_STATUSES } from '../domain/investors.ts';
-import { ROLES } from '../store/api-keys.ts';
 
 // JSON schemas for every route: Fastify validates with them (unknown fields rejected, no type coercion) and
 // @fastify/swagger turns them into /openapi.json. Domain rules that schemas cannot express live in domain/.
@@ -11,7 +11,12 @@ export const Amount = Type.String({
   description: 'Base units as a decimal integer string (arbitrary precision, never a float).',
   examples: ['1000000'],
 });
-export const Uuid = Type.String({ format: 'uuid' });
+// One spelling of an id, the one the API returns: lower-case hex with hyphens. The `uuid` format would also
+// take `urn:uuid:` and upper case, which PostgreSQL reads differently or a cache keys apart.
+export const Uuid = Type.String({
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  description: 'A UUID in lower-case canonical form.',
+});
 export const Country = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 code.' });
 export const Timestamp = Type.String({ format: 'date-time' });
 
@@ -20,9 +25,31 @@ export const ErrorResponse = Type.Object({
 });
 
 const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((code) => [code, { ...ErrorResponse, description: 'Error' }]));
+  Object.fromEntries(
+    codes.map((code) => [code, { ...ErrorResponse, description: 'Error (see docs/api.md for the codes)' }]),
+  );
 
-export const commonErrors = errors(400, 401, 403, 404, 503);
+/**
+ * The error answers a route of /api/v1 can give, for its OpenAPI description: those of every route
+ * (refused input, authentication, role, not found, a slow request, rate limits, a fault, a dependency
+ * down), those of a route with a body (too large, wrong type), of a path parameter (too long), and of a
+ * write (a conflict, a rule of the domain).
+ */
+export function errorResponses(method: string, url: string, hasBody: boolean) {
+  return errors(
+    400,
+    401,
+    403,
+    404,
+    408,
+    429,
+    500,
+    503,
+    ...(hasBody ? [413, 415] : []),
+    ...(url.includes(':') ? [414] : []),
+    ...(method === 'GET' ? [] : [409, 422]),
+  );
+}
 
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
@@ -131,7 +158,9 @@ export const JournalEntryView = Type.Object({
   from: Type.Union([Uuid, Type.Null()]),
   to: Type.Union([Uuid, Type.Null()]),
   amount: Amount,
-  totalSupply: Amount,
+  totalSupply: Type.Union([Amount, Type.Null()], {
+    description: 'The supply a mint, burn or redemption left; null for a transfer, which does not change it.',
+  }),
   createdAt: Timestamp,
 });
 export const JournalPage = pageOf(JournalEntryView);
@@ -152,11 +181,21 @@ export const DocumentView = Type.Object({
   createdBy: Uuid,
   createdAt: Timestamp,
 });
+export const DocumentList = Type.Object({ items: Type.Array(DocumentView) });
+export const DocumentContent = Type.String({
+  format: 'binary',
+  description:
+    'The bytes, with the Content-Type they were uploaded with, an ETag, and Content-Disposition: attachment.',
+});
+export const NotModified = Type.Null({ description: 'Not modified: the If-None-Match ETag is current' });
 export const DocumentParams = Type.Object({ id: Uuid, docId: Uuid }, { additionalProperties: false });
 export const DocumentQuery = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 255 }) },
   { additionalProperties: false },
 );
+
+/** A 204 answer: no body (OpenAPI shows the response without content). */
+export const NoContent = (description: string) => Type.Null({ description });
 
 export const ApiKeyCreate = Type.Object(
   {
@@ -165,6 +204,16 @@ export const ApiKeyCreate = Type.Object(
   },
   { additionalProperties: false },
 );
+export const ApiKeyView = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  role: Type.String(),
+  createdBy: Type.Union([Uuid, Type.Null()]),
+  createdAt: Timestamp,
+  revokedAt: Type.Union([Timestamp, Type.Null()]),
+});
+export const ApiKeyPage = pageOf(ApiKeyView);
+
 export const ApiKeyCreated = Type.Object({
   id: Uuid,
   name: Type.String(),

@@ -8,7 +8,8 @@ export interface StoredObject {
 
 /**
  * The object storage port. `put` must be all-or-nothing: when the body stream errors (client gone, size
- * limit) or the store fails, no object is visible under the key afterwards.
+ * limit) or the store fails, no object is visible under the key afterwards. A failure of the store itself
+ * is thrown as errors.objectStoreUnavailable (errors.ts).
  */
 export interface ObjectStore {
   readonly kind: 'filesystem' | 's3' | 'azure';
@@ -19,12 +20,4 @@ export interface ObjectStore {
   /** Cheap reachability probe for readiness reporting. */
   ping(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Thrown by adapters when the store itself cannot be reached or fails; mapped to 503. */
-export class ObjectStoreUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ObjectStoreUnavailableError';
-  }
 }

@@ -1,16 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../adapters/postgres/database.ts';
-import { type Actor, recordAudit } from './audit.ts';
-
-export const ROLES = ['admin', 'issuer', 'compliance', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
-
-export interface Principal {
-  id: string;
-  name: string;
-  role: Role;
-}
+import type { Actor, Principal, Role } from '../domain/identity.ts';
+import { errors } from '../errors.ts';
+import { recordAudit } from './audit.ts';
+import { type Page, pageById } from './pagination.ts';
 
 /** Fixed id of the key that DALP_BOOTSTRAP_ADMIN_KEY (or the generated embedded key) maps to. */
 export const BOOTSTRAP_KEY_ID = '00000000-0000-7000-8000-000000000001';
@@ -24,6 +18,31 @@ export function hashKey(key: string): Buffer {
 export function generateKey(): string {
   return `dalp_${randomBytes(32).toString('base64url')}`;
 }
+
+/** A key as an admin sees it: never its secret or hash. */
+export interface ApiKeyRecord extends Principal {
+  createdBy: string | null;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+interface ApiKeyRow {
+  id: string;
+  name: string;
+  role: Role;
+  created_by: string | null;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+const recordOf = (row: ApiKeyRow): ApiKeyRecord => ({
+  id: row.id,
+  name: row.name,
+  role: row.role,
+  createdBy: row.created_by,
+  createdAt: row.created_at,
+  revokedAt: row.revoked_at,
+});
 
 export class ApiKeyStore {
   constructor(private readonly db: Database) {}
@@ -51,6 +70,23 @@ export class ApiKeyStore {
       );
       await recordAudit(tx, actor, 'api_key.create', { type: 'api_key', id }, { name, role });
       return { id, name, role, key, createdAt: rows[0]!.created_at.toISOString() };
+    });
+  }
+
+  list(limit: number, cursor?: string): Promise<Page<ApiKeyRecord>> {
+    return pageById(this.db, 'api_keys', recordOf, limit, cursor);
+  }
+
+  /** Revokes a key (audited once: revoking a revoked key changes nothing). */
+  async revoke(id: string, actor: Actor): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ revoked: boolean }>(
+        `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
+         RETURNING revoked_at = now() AS revoked`,
+        [id],
+      );
+      if (rows.length === 0) throw errors.apiKeyNotFound(id);
+      if (rows[0]!.revoked) await recordAudit(tx, actor, 'api_key.revoke', { type: 'api_key', id });
     });
   }
 

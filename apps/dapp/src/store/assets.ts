@@ -1,8 +1,9 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Database, Queryable } from '../adapters/postgres/database.ts';
 import { type Asset, type AssetStatus, assertTransition, type NewAsset } from '../domain/assets.ts';
-import { DomainError, notFound } from '../domain/errors.ts';
-import { type Actor, recordAudit } from './audit.ts';
+import type { Actor } from '../domain/identity.ts';
+import { errors } from '../errors.ts';
+import { recordAudit } from './audit.ts';
 import { type Page, pageById } from './pagination.ts';
 
 export interface AssetRow {
@@ -39,7 +40,7 @@ export function assetFromRow(row: AssetRow): Asset {
 
 async function lockAsset(db: Queryable, id: string): Promise<Asset> {
   const { rows } = await db.query<AssetRow>('SELECT * FROM assets WHERE id = $1 FOR UPDATE', [id]);
-  if (!rows[0]) throw notFound('asset', id);
+  if (!rows[0]) throw errors.assetNotFound(id);
   return assetFromRow(rows[0]);
 }
 
@@ -65,11 +66,7 @@ export class AssetStore {
         ],
       );
       if (!inserted.rows[0]) {
-        throw new DomainError(
-          'conflict',
-          'symbol_taken',
-          `an asset with symbol ${input.symbol} already exists`,
-        );
+        throw errors.symbolTaken(input.symbol);
       }
       await recordAudit(tx, actor, 'asset.create', { type: 'asset', id }, { symbol: input.symbol });
       return assetFromRow(inserted.rows[0]);
@@ -78,7 +75,7 @@ export class AssetStore {
 
   async get(id: string): Promise<Asset> {
     const { rows } = await this.db.query<AssetRow>('SELECT * FROM assets WHERE id = $1', [id]);
-    if (!rows[0]) throw notFound('asset', id);
+    if (!rows[0]) throw errors.assetNotFound(id);
     return assetFromRow(rows[0]);
   }
 

@@ -1,10 +1,5 @@
 import type { Queryable } from '../adapters/postgres/database.ts';
-
-/** Who is acting and on behalf of which request; carried into every mutation's audit row. */
-export interface Actor {
-  principalId: string;
-  requestId: string;
-}
+import type { Actor } from '../domain/identity.ts';
 
 export async function recordAudit(
   db: Queryable,

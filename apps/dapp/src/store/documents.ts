@@ -1,17 +1,8 @@
 import type { Database } from '../adapters/postgres/database.ts';
-import { notFound } from '../domain/errors.ts';
-import { type Actor, recordAudit } from './audit.ts';
-
-export interface DocumentMeta {
-  id: string;
-  assetId: string;
-  name: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-  createdBy: string;
-  createdAt: string;
-}
+import type { Document } from '../domain/documents.ts';
+import type { Actor } from '../domain/identity.ts';
+import { errors } from '../errors.ts';
+import { recordAudit } from './audit.ts';
 
 interface DocumentRow {
   id: string;
@@ -25,7 +16,7 @@ interface DocumentRow {
   created_at: Date;
 }
 
-function metaFromRow(row: DocumentRow): DocumentMeta & { objectKey: string } {
+function documentFromRow(row: DocumentRow): Document {
   return {
     id: row.id,
     assetId: row.asset_id,
@@ -39,23 +30,16 @@ function metaFromRow(row: DocumentRow): DocumentMeta & { objectKey: string } {
   };
 }
 
-export function publicMeta({
-  objectKey: _objectKey,
-  ...meta
-}: DocumentMeta & { objectKey: string }): DocumentMeta {
-  return meta;
-}
-
 export class DocumentStore {
   constructor(private readonly db: Database) {}
 
   async assertAssetExists(assetId: string): Promise<void> {
     const { rowCount } = await this.db.query('SELECT 1 FROM assets WHERE id = $1', [assetId]);
-    if (rowCount === 0) throw notFound('asset', assetId);
+    if (rowCount === 0) throw errors.assetNotFound(assetId);
   }
 
   /** Records metadata for bytes that are already stored under `objectKey`. */
-  async insert(meta: Omit<DocumentMeta, 'createdAt' | 'createdBy'> & { objectKey: string }, actor: Actor) {
+  async insert(meta: Omit<Document, 'createdAt' | 'createdBy'>, actor: Actor): Promise<Document> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<DocumentRow>(
         `INSERT INTO documents (id, asset_id, name, content_type, size, sha256, object_key, created_by)
@@ -82,26 +66,26 @@ export class DocumentStore {
           sha256: meta.sha256,
         },
       );
-      return metaFromRow(rows[0]!);
+      return documentFromRow(rows[0]!);
     });
   }
 
-  async list(assetId: string): Promise<DocumentMeta[]> {
+  async list(assetId: string): Promise<Document[]> {
     await this.assertAssetExists(assetId);
     const { rows } = await this.db.query<DocumentRow>(
       'SELECT * FROM documents WHERE asset_id = $1 ORDER BY created_at DESC, id',
       [assetId],
     );
-    return rows.map((r) => publicMeta(metaFromRow(r)));
+    return rows.map(documentFromRow);
   }
 
-  async get(assetId: string, id: string) {
+  async get(assetId: string, id: string): Promise<Document> {
     const { rows } = await this.db.query<DocumentRow>(
       'SELECT * FROM documents WHERE asset_id = $1 AND id = $2',
       [assetId, id],
     );
-    if (!rows[0]) throw notFound('document', id);
-    return metaFromRow(rows[0]);
+    if (!rows[0]) throw errors.documentNotFound(id);
+    return documentFromRow(rows[0]);
   }
 
   /** Removes the metadata row first, so no row ever points at bytes that are gone. Returns the object key. */
@@ -111,7 +95,7 @@ export class DocumentStore {
         'DELETE FROM documents WHERE asset_id = $1 AND id = $2 RETURNING *',
         [assetId, id],
       );
-      if (!rows[0]) throw notFound('document', id);
+      if (!rows[0]) throw errors.documentNotFound(id);
       await recordAudit(tx, actor, 'document.delete', { type: 'document', id }, { assetId });
       return rows[0].object_key;
     });

@@ -1,8 +1,9 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../adapters/postgres/database.ts';
-import { notFound } from '../domain/errors.ts';
+import type { Actor } from '../domain/identity.ts';
 import { assertCountry, type Investor, type KycStatus } from '../domain/investors.ts';
-import { type Actor, recordAudit } from './audit.ts';
+import { errors } from '../errors.ts';
+import { recordAudit } from './audit.ts';
 import { type Page, pageById } from './pagination.ts';
 
 export interface InvestorRow {
@@ -58,7 +59,7 @@ export class InvestorStore {
 
   async get(id: string): Promise<Investor> {
     const { rows } = await this.db.query<InvestorRow>('SELECT * FROM investors WHERE id = $1', [id]);
-    if (!rows[0]) throw notFound('investor', id);
+    if (!rows[0]) throw errors.investorNotFound('investor', id);
     return investorFromRow(rows[0]);
   }
 
@@ -75,7 +76,7 @@ export class InvestorStore {
          WHERE id = $1 RETURNING *`,
         [id, patch.name ?? null, patch.country ?? null, patch.kycStatus ?? null],
       );
-      if (!rows[0]) throw notFound('investor', id);
+      if (!rows[0]) throw errors.investorNotFound('investor', id);
       await recordAudit(tx, actor, 'investor.update', { type: 'investor', id }, { ...patch });
       return investorFromRow(rows[0]);
     });

@@ -1,5 +1,5 @@
 import type { Database } from '../adapters/postgres/database.ts';
-import { DomainError } from '../domain/errors.ts';
+import { errors } from '../errors.ts';
 
 export interface Page<T> {
   items: T[];
@@ -31,7 +31,7 @@ export function decodeCursor(cursor: string | undefined, shape: readonly RegExp[
   } catch {
     // fall through to the error below
   }
-  throw new DomainError('invalid', 'invalid_cursor', 'cursor is not one this API returned');
+  throw errors.invalidCursor();
 }
 
 export function page<T>(rows: T[], limit: number, keyOf: (row: T) => unknown[]): Page<T> {
@@ -46,7 +46,7 @@ export function page<T>(rows: T[], limit: number, keyOf: (row: T) => unknown[]):
  */
 export async function pageById<Row extends { id: string }, T extends { id: string }>(
   db: Database,
-  table: 'assets' | 'investors',
+  table: 'assets' | 'investors' | 'api_keys',
   fromRow: (row: Row) => T,
   limit: number,
   cursor?: string,

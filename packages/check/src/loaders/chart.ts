@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { runHelm } from '@dalp/helm';
-import { parse } from 'yaml';
 import { InputError } from '../errors.ts';
-import type { SourceLocation } from '../types.ts';
+import type { SourceLocation } from '../model/objects.ts';
+import type { UnrenderedChart } from '../model/render.ts';
+import { type ChartYaml, readChartYaml, unrenderedDependencies } from './chart-dependencies.ts';
 import { type LoadedObjects, parseManifests } from './manifests.ts';
 
 export interface ChartInput {
@@ -15,6 +16,10 @@ export interface ChartInput {
   /** Extra Capabilities.APIVersions, beside DEFAULT_API_VERSIONS. */
   apiVersions?: string[];
   kubeVersion?: string;
+  /** Render without enabled dependencies that are not vendored, and report them (else an input error). */
+  allowMissingDependencies?: boolean;
+  /** Vendor missing dependencies first with `helm dependency update` (needs the charts' repositories). */
+  dependencyUpdate?: boolean;
 }
 
 /**
@@ -28,31 +33,30 @@ export const DEFAULT_API_VERSIONS = [
   'velero.io/v1/Schedule',
 ];
 
-interface ChartYaml {
-  name?: string;
-  dependencies?: Array<{ name?: string; alias?: string; repository?: string }>;
-}
-
 export function isChartDir(path: string): boolean {
   return existsSync(join(path, 'Chart.yaml'));
 }
 
-function readChartYaml(dir: string): ChartYaml {
-  try {
-    return (parse(readFileSync(join(dir, 'Chart.yaml'), 'utf8')) ?? {}) as ChartYaml;
-  } catch {
-    throw new InputError(`${dir}/Chart.yaml: invalid YAML`);
-  }
-}
-
-/** helm's stderr, reduced to one line for the user. */
+/**
+ * helm's reason, whole, on one line. helm 4 prints a template error over several lines, the place first
+ * and the cause last ("no template ... associated with template"); the cause is what the user needs.
+ */
 function helmReason(stderr: string): string {
   const lines = stderr
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('WARNING') && !l.startsWith('walk.go'));
-  const error = lines.find((l) => l.startsWith('Error:')) ?? lines[lines.length - 1] ?? 'unknown error';
-  return error.replace(/^Error:\s*/, '').slice(0, 400);
+    .filter((l) => l && !l.startsWith('WARNING') && !l.startsWith('walk.go') && !l.startsWith('Use --debug'));
+  const start = lines.findIndex((l) => l.startsWith('Error:'));
+  const reason = (start >= 0 ? lines.slice(start) : lines.slice(-1)).join(' ') || 'unknown error';
+  return reason.replace(/^Error:\s*/, '');
+}
+
+/** A subchart that calls its parent's helpers cannot render alone; say which chart to check instead. */
+function parentHint(dir: string, reason: string): string {
+  const parent = resolve(dir, '..', '..');
+  if (!/no template "/.test(reason) || !isChartDir(parent) || !resolve(dir, '..').endsWith('/charts'))
+    return '';
+  return ` (this subchart uses templates of its parent chart: check ${relative(process.cwd(), parent) || '.'} instead)`;
 }
 
 /** Newest modification time of the files under a chart directory (its own charts/ archives excluded). */
@@ -146,12 +150,47 @@ export function addKindLines(loaded: LoadedObjects): void {
   }
 }
 
+/**
+ * Vendors the missing dependencies, deepest charts first. `helm dependency update`, not `build`: build
+ * insists on repositories added with `helm repo add`, update fetches from the URLs in Chart.yaml (and
+ * rewrites Chart.lock, which the flag that asks for it accepts).
+ */
+function vendorDependencies(missing: UnrenderedChart[]): void {
+  const dirs = [...new Set(missing.map((m) => m.declaredIn))].sort((a, b) => b.length - a.length);
+  for (const dir of dirs) {
+    const result = runHelm(['dependency', 'update', dir]);
+    if (result.status !== 0)
+      throw new InputError(`helm dependency update ${dir} failed: ${helmReason(result.stderr)}`);
+  }
+}
+
+function describeMissing(m: UnrenderedChart): string {
+  const from = [m.version, m.repository && `from ${m.repository}`].filter(Boolean).join(' ');
+  return `${m.chart}${from ? ` (${from})` : ''}`;
+}
+
+function missingDependenciesError(dir: string, missing: UnrenderedChart[]): InputError {
+  const declaring = [...new Set(missing.map((m) => relative(process.cwd(), m.declaredIn) || '.'))];
+  const one = missing.length === 1;
+  const vendor = declaring.map((d) => `helm dependency update ${d}`).join(' and ');
+  return new InputError(
+    `${dir}: ${missing.length} enabled ${one ? 'dependency is' : 'dependencies are'} not vendored, so helm would leave ${one ? 'it' : 'them'} out and ${one ? 'its' : 'their'} objects would go unchecked: ${missing.map(describeMissing).join(', ')}; vendor ${one ? 'it' : 'them'} with ${vendor} (or dalp check --dependency-update where the repositories are reachable), disable ${one ? 'it' : 'them'} in the values, or check the rest with --allow-missing-dependencies`,
+  );
+}
+
 export function renderChart(input: ChartInput): LoadedObjects {
   const chart = readChartYaml(input.dir);
   for (const file of input.values) {
     if (!existsSync(file)) throw new InputError(`values file ${file}: no such file`);
   }
   buildDependencies(input.dir, chart);
+  let unrendered = unrenderedDependencies(input.dir, input.values, input.set);
+  if (unrendered.length > 0 && input.dependencyUpdate) {
+    vendorDependencies(unrendered);
+    unrendered = unrenderedDependencies(input.dir, input.values, input.set);
+  }
+  if (unrendered.length > 0 && !input.allowMissingDependencies)
+    throw missingDependenciesError(input.dir, unrendered);
   const args = ['template', input.releaseName ?? 'dalp', input.dir];
   if (input.namespace) args.push('--namespace', input.namespace);
   for (const file of input.values) args.push('--values', file);
@@ -160,10 +199,13 @@ export function renderChart(input: ChartInput): LoadedObjects {
     args.push('--api-versions', version);
   if (input.kubeVersion) args.push('--kube-version', input.kubeVersion);
   const result = runHelm(args);
-  if (result.status !== 0)
-    throw new InputError(`helm template ${input.dir} failed: ${helmReason(result.stderr)}`);
+  if (result.status !== 0) {
+    const reason = helmReason(result.stderr);
+    throw new InputError(`helm template ${input.dir} failed: ${reason}${parentHint(input.dir, reason)}`);
+  }
   const loaded = parseManifests(result.stdout, input.dir, undefined, sourceResolver(input.dir, chart));
   if (loaded.objects.length === 0) throw new InputError(`helm template ${input.dir} rendered no objects`);
   addKindLines(loaded);
+  loaded.render = { chart: chart.name ?? input.dir, unrendered };
   return loaded;
 }

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.ts';
-import type { KubeObject } from '../types.ts';
+import type { KubeObject } from '../model/objects.ts';
 import { emptyLoad, type LoadedObjects } from './manifests.ts';
 
 export interface ClusterInput {
@@ -21,6 +21,8 @@ export const CLUSTER_KINDS: Array<{
   { apiVersion: 'v1', kind: 'Pod', everyNamespace: true },
   { apiVersion: 'v1', kind: 'Service' },
   { apiVersion: 'v1', kind: 'ConfigMap' },
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
+  { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', everyNamespace: true },
   { apiVersion: 'apps/v1', kind: 'Deployment' },
   { apiVersion: 'apps/v1', kind: 'StatefulSet' },
   { apiVersion: 'apps/v1', kind: 'DaemonSet' },
@@ -38,24 +40,36 @@ function statusOf(error: unknown): number | undefined {
 }
 
 /**
- * Reads the objects from the live API through the kubeconfig. Secrets are never read. The result goes
- * through the same rules as a dump; the client is imported lazily because it is slow to load.
+ * Reads the kubeconfig (an explicit file, or KUBECONFIG / ~/.kube/config) and selects the context; every
+ * problem is one line, thrown as the caller's own error (`dalp check` and `dalp drill` both connect so).
  */
-export async function loadCluster(input: ClusterInput): Promise<LoadedObjects> {
-  const k8s = await import('@kubernetes/client-node');
+export function loadKubeConfig(
+  k8s: typeof import('@kubernetes/client-node'),
+  input: { kubeconfig?: string; context?: string },
+  fail: (message: string) => Error,
+): import('@kubernetes/client-node').KubeConfig {
   const kc = new k8s.KubeConfig();
   try {
     if (input.kubeconfig) kc.loadFromFile(input.kubeconfig);
     else kc.loadFromDefault();
   } catch (error) {
-    throw new InputError(`kubeconfig: ${(error as Error).message.split('\n')[0]}`);
+    throw fail(`kubeconfig: ${(error as Error).message.split('\n')[0]}`);
   }
   if (input.context) {
-    if (!kc.getContextObject(input.context))
-      throw new InputError(`kubeconfig has no context "${input.context}"`);
+    if (!kc.getContextObject(input.context)) throw fail(`kubeconfig has no context "${input.context}"`);
     kc.setCurrentContext(input.context);
   }
-  if (!kc.getCurrentCluster()) throw new InputError('kubeconfig names no current cluster (use --context)');
+  if (!kc.getCurrentCluster()) throw fail('kubeconfig names no current cluster (use --context)');
+  return kc;
+}
+
+/**
+ * Reads the objects from the live API through the kubeconfig. Secrets are never read. The result goes
+ * through the same rules as a dump; the client is imported lazily because it is slow to load.
+ */
+export async function loadCluster(input: ClusterInput): Promise<LoadedObjects> {
+  const k8s = await import('@kubernetes/client-node');
+  const kc = loadKubeConfig(k8s, input, (message) => new InputError(message));
   const api = k8s.KubernetesObjectApi.makeApiClient(kc);
   const loaded = emptyLoad();
   for (const { apiVersion, kind, everyNamespace, optional } of CLUSTER_KINDS) {

@@ -2,11 +2,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { isMap, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import { InputError } from '../errors.ts';
-import type { KubeObject, SourceLocation } from '../types.ts';
+import type { KubeObject, SourceLocation } from '../model/objects.ts';
+import type { RenderCompleteness } from '../model/render.ts';
 
 export interface LoadedObjects {
   objects: KubeObject[];
   sources: WeakMap<KubeObject, SourceLocation>;
+  /** For a chart: what the render holds and which enabled dependencies it could not include. */
+  render?: RenderCompleteness;
 }
 
 export function emptyLoad(): LoadedObjects {
@@ -37,6 +40,9 @@ function addValue(
   if (typeof object.kind !== 'string' || !object.kind || typeof object.apiVersion !== 'string') {
     throw new InputError(`${origin}: an object has no apiVersion/kind, so it is not a Kubernetes object`);
   }
+  if (object.metadata?.name !== undefined && typeof object.metadata.name !== 'string') {
+    throw new InputError(`${origin}: ${object.kind} has a metadata.name that is not a string`);
+  }
   into.objects.push(object);
   if (location) into.sources.set(object, location);
 }
@@ -66,14 +72,16 @@ export function parseManifests(
     }
   }
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: false });
+  // logLevel error: yaml would print warnings (flow-map keys of a Helm template) on stderr otherwise.
+  const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: false, logLevel: 'error' });
   const list = Array.isArray(documents) ? documents : [documents];
   for (const doc of list) {
     const error = doc.errors[0];
     if (error) {
       const line = error.linePos?.[0]?.line;
       const reason = error.message.split('\n')[0];
-      throw new InputError(`${file}${line ? `:${line}` : ''}: invalid YAML: ${reason}`);
+      const hint = text.includes('{{') ? `; ${TEMPLATE_HINT}` : '';
+      throw new InputError(`${file}${line ? `:${line}` : ''}: invalid YAML: ${reason}${hint}`);
     }
     const contents = doc.contents;
     if (!contents) continue;
@@ -86,17 +94,48 @@ export function parseManifests(
     };
     const items = isMap(contents) ? contents.get('items', true) : undefined;
     const itemNodes = isSeq(items) ? items.items : isSeq(contents) ? contents.items : [];
-    addValue(into, doc.toJS({ maxAliasCount: 1000 }), file, location, (i) => {
-      const node = itemNodes[i] as { range?: [number, number, number] } | undefined;
-      return node?.range && !helmSource ? { file, line: lineCounter.linePos(node.range[0]).line } : location;
-    });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (error) {
+      // yaml refuses documents whose aliases expand without bound (a "billion laughs" document).
+      const reason = (error as Error).message.split('\n')[0];
+      throw new InputError(`${file}:${location.line ?? 1}: YAML aliases expand too far: ${reason}`);
+    }
+    try {
+      addValue(into, value, file, location, (i) => {
+        const node = itemNodes[i] as { range?: [number, number, number] } | undefined;
+        return node?.range && !helmSource
+          ? { file, line: lineCounter.linePos(node.range[0]).line }
+          : location;
+      });
+    } catch (error) {
+      // Unrendered Helm templates often parse as YAML and only then make no sense: say why.
+      if (error instanceof InputError && text.includes('{{')) {
+        throw new InputError(`${error.message}; ${TEMPLATE_HINT}`);
+      }
+      throw error;
+    }
   }
   return into;
 }
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+const TEMPLATE_HINT =
+  'the file holds Helm template syntax ({{ }}): check the chart directory (the folder with Chart.yaml), not its templates';
+
+/** A folder laid out like a chart (templates/ and values.yaml) whose Chart.yaml is missing. */
+function assertNotChartWithoutChartYaml(dir: string): void {
+  if (existsSync(join(dir, 'Chart.yaml'))) return;
+  if (existsSync(join(dir, 'templates')) && existsSync(join(dir, 'values.yaml'))) {
+    throw new InputError(
+      `${dir} looks like a Helm chart (templates/ and values.yaml) but has no Chart.yaml: add one (apiVersion: v2, name, version) or give the directory that holds it`,
+    );
+  }
+}
 
 function collectFiles(path: string, out: string[]): void {
+  assertNotChartWithoutChartYaml(path);
   for (const name of readdirSync(path).sort()) {
     if (name.startsWith('.') || name === 'node_modules') continue;
     const child = join(path, name);

@@ -11,7 +11,7 @@ import { Node } from 'kubernetes-models/v1/Node';
 import { Pod } from 'kubernetes-models/v1/Pod';
 import { Service } from 'kubernetes-models/v1/Service';
 import { InputError } from '../errors.ts';
-import type { KubeObject } from '../types.ts';
+import type { KubeObject } from '../model/objects.ts';
 import type { LoadedObjects } from './manifests.ts';
 
 // The API server rejects objects whose fields have the wrong type; so do we, against the Kubernetes
@@ -37,7 +37,35 @@ const MODELS: Record<string, Model> = {
 
 interface AjvError {
   instancePath?: string;
+  keyword?: string;
   message?: string;
+  params?: { format?: string };
+}
+
+/**
+ * The error to show for an invalid field. Fields that accept a number or a string of a format (resource
+ * quantities: 2, "250m", "3920m") fail both alternatives at once; the format error is the one that says
+ * what the value should look like, not "must be number".
+ */
+function describeError(errors: AjvError[], object: KubeObject): string | undefined {
+  const first = errors[0];
+  if (!first) return undefined;
+  const sameField = errors.filter((e) => e.instancePath === first.instancePath);
+  const chosen = sameField.find((e) => e.keyword === 'format') ?? first;
+  const field = chosen.instancePath ? chosen.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
+  if (chosen.params?.format === 'quantity') {
+    const value = valueAt(object, chosen.instancePath ?? '');
+    return `${field} ${JSON.stringify(value)} is not a Kubernetes quantity (like 2, "250m", "3920m", "512Mi")`;
+  }
+  return `${field ? `${field} ` : ''}${chosen.message}`;
+}
+
+function valueAt(object: unknown, pointer: string): unknown {
+  let value = object;
+  for (const part of pointer.split('/').slice(1)) {
+    value = (value as Record<string, unknown> | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return value;
 }
 
 function describe(object: KubeObject): string {
@@ -53,9 +81,9 @@ export function validateObjects(loaded: LoadedObjects): void {
     try {
       new Model(object as never).validate();
     } catch (error) {
-      const first = ((error as { errors?: AjvError[] }).errors ?? [])[0];
-      const field = first?.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
-      const reason = first ? `${field ? `${field} ` : ''}${first.message}` : String((error as Error).message);
+      const reason =
+        describeError((error as { errors?: AjvError[] }).errors ?? [], object) ??
+        String((error as Error).message);
       const source = loaded.sources.get(object);
       const where = source ? `${source.file}${source.line ? `:${source.line}` : ''}: ` : '';
       throw new InputError(`${where}${describe(object)} is not a valid ${object.kind}: ${reason}`);

@@ -1,5 +1,4 @@
-import type { CheckContext } from '../context.ts';
-import type { KubeObject } from '../types.ts';
+import type { KubeObject, ObjectIndex } from './objects.ts';
 import type { Container, Workload } from './workload.ts';
 
 export interface EnvValue {
@@ -11,17 +10,17 @@ export interface EnvValue {
   literal: boolean;
 }
 
-function configMap(ctx: CheckContext, namespace: string, name: string): KubeObject | undefined {
-  return ctx.find('ConfigMap', namespace, name);
+function configMap(objects: ObjectIndex, namespace: string, name: string): KubeObject | undefined {
+  return objects.find('ConfigMap', namespace, name);
 }
 
 /** A container's environment as the kubelet would build it, as far as the checked objects show. */
-export function envOf(ctx: CheckContext, w: Workload, c: Container): Map<string, EnvValue> {
+export function envOf(objects: ObjectIndex, w: Workload, c: Container): Map<string, EnvValue> {
   const env = new Map<string, EnvValue>();
   for (const from of c?.envFrom ?? []) {
     const prefix = from?.prefix ?? '';
     if (from?.configMapRef?.name) {
-      const data = (configMap(ctx, w.namespace, from.configMapRef.name)?.data ?? {}) as Record<
+      const data = (configMap(objects, w.namespace, from.configMapRef.name)?.data ?? {}) as Record<
         string,
         unknown
       >;
@@ -29,7 +28,7 @@ export function envOf(ctx: CheckContext, w: Workload, c: Container): Map<string,
         env.set(prefix + k, { value: String(v), fromSecret: false, literal: false });
     }
     if (from?.secretRef?.name) {
-      const secret = ctx
+      const secret = objects
         .ofKind('Secret')
         .find(
           (s) =>
@@ -45,7 +44,7 @@ export function envOf(ctx: CheckContext, w: Workload, c: Container): Map<string,
     if (e.valueFrom?.secretKeyRef) env.set(e.name, { fromSecret: true, literal: false });
     else if (e.valueFrom?.configMapKeyRef) {
       const ref = e.valueFrom.configMapKeyRef;
-      const data = (configMap(ctx, w.namespace, ref.name)?.data ?? {}) as Record<string, unknown>;
+      const data = (configMap(objects, w.namespace, ref.name)?.data ?? {}) as Record<string, unknown>;
       const value = data[String(ref.key)];
       env.set(e.name, {
         ...(value === undefined ? {} : { value: String(value) }),
@@ -74,11 +73,11 @@ export function hostOf(value: string): string | undefined {
 }
 
 /** Names under which in-cluster instances of a service are reachable: their Services and workloads. */
-export function inClusterNames(ctx: CheckContext, workloads: Workload[]): Set<string> {
+export function inClusterNames(objects: ObjectIndex, workloads: Workload[]): Set<string> {
   const names = new Set<string>();
   for (const w of workloads) {
     names.add(w.name.toLowerCase());
-    for (const svc of ctx.ofKind('Service')) {
+    for (const svc of objects.ofKind('Service')) {
       const selector: Record<string, string> = svc.spec?.selector ?? {};
       const keys = Object.keys(selector);
       if (keys.length > 0 && keys.every((k) => w.podLabels[k] === selector[k])) {

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../types.ts';
+import type { KubeObject } from './objects.ts';
 import { parseQuantity } from './quantity.ts';
 import { type LabelSelector, selectorMatches } from './selector.ts';
 import { containersOf, type PodSpec, type Workload } from './workload.ts';

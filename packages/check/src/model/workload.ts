@@ -1,4 +1,4 @@
-import type { KubeObject, ObjectRef } from '../types.ts';
+import { type KubeObject, namespaceOf, type ObjectRef, refOf } from './objects.ts';
 import type { LabelSelector } from './selector.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: pod specs are untyped input.
@@ -20,21 +20,26 @@ export interface Workload {
   selector: LabelSelector | undefined;
   singleton: boolean;
   singletonReason: string | undefined;
+  /** What the workload is for, which decides the rules that apply to it (see WorkloadClass). */
+  workloadClass: WorkloadClass;
 }
+
+/**
+ * serving: long-running and selected by a Service that carries traffic; worker: long-running, reached by
+ * no such Service (controllers, consumers, load generators); job: runs to completion (Jobs, CronJobs,
+ * bare Pods with restartPolicy Never or OnFailure); hook: a Helm or Argo CD hook (helm tests included),
+ * run around an install or upgrade rather than as part of the service.
+ */
+export const WORKLOAD_CLASSES = ['serving', 'worker', 'job', 'hook'] as const;
+export type WorkloadClass = (typeof WORKLOAD_CLASSES)[number];
+
+const HOOK_ANNOTATIONS = ['helm.sh/hook', 'argocd.argoproj.io/hook'];
+
+/** Says whether a Service that carries traffic selects pods with these labels (see services.ts). */
+export type ServedBy = (namespace: string, podLabels: Record<string, string>) => boolean;
 
 export const SINGLETON_ANNOTATION = 'dalp.io/singleton';
 export const SINGLETON_REASON_ANNOTATION = 'dalp.io/singleton-reason';
-
-export function refOf(object: KubeObject): ObjectRef {
-  const ref: ObjectRef = { kind: object.kind ?? 'Unknown', name: object.metadata?.name ?? '(unnamed)' };
-  if (object.metadata?.namespace) ref.namespace = object.metadata.namespace;
-  return ref;
-}
-
-/** Objects without a namespace land in the release namespace; we compare them as "default". */
-export function namespaceOf(object: KubeObject): string {
-  return object.metadata?.namespace || 'default';
-}
 
 function isOwnedByController(object: KubeObject): boolean {
   return (object.metadata?.ownerReferences ?? []).some((o) => o.controller !== false);
@@ -45,7 +50,7 @@ function annotationsOf(object: KubeObject, template: KubeObject | undefined): Re
 }
 
 /** Workloads among the objects; ReplicaSets and Pods owned by a controller are left to their owner. */
-export function toWorkload(object: KubeObject): Workload | undefined {
+export function toWorkload(object: KubeObject, servedBy: ServedBy): Workload | undefined {
   const kind = object.kind;
   let template: KubeObject | undefined;
   let replicas: number | undefined;
@@ -74,24 +79,38 @@ export function toWorkload(object: KubeObject): Workload | undefined {
   }
   if (!template || typeof template !== 'object') return undefined;
   const annotations = annotationsOf(object, template);
+  const namespace = namespaceOf(object);
+  const podLabels: Record<string, string> = template.metadata?.labels ?? {};
+  const podSpec = template.spec ?? {};
   return {
     object,
     ref: refOf(object),
     kind,
-    namespace: namespaceOf(object),
+    namespace,
     name: object.metadata?.name ?? '(unnamed)',
     replicas,
-    podLabels: template.metadata?.labels ?? {},
-    podSpec: template.spec ?? {},
+    podLabels,
+    podSpec,
     selector: kind === 'Pod' ? undefined : object.spec?.selector,
     singleton: annotations[SINGLETON_ANNOTATION] === 'true',
     singletonReason: annotations[SINGLETON_REASON_ANNOTATION]?.trim() || undefined,
+    workloadClass: classify(object, kind, podSpec, () => servedBy(namespace, podLabels)),
   };
 }
 
-/** Long-running workloads: the ones that must survive pod and node loss. */
-export function isService(w: Workload): boolean {
-  return w.kind !== 'Job' && w.kind !== 'CronJob';
+function classify(
+  object: KubeObject,
+  kind: Workload['kind'],
+  podSpec: PodSpec,
+  served: () => boolean,
+): WorkloadClass {
+  // Hooks are judged by where helm puts them (the object's own annotations), not by the pod template.
+  const annotations = object.metadata?.annotations ?? {};
+  if (HOOK_ANNOTATIONS.some((a) => annotations[a] !== undefined)) return 'hook';
+  if (kind === 'Job' || kind === 'CronJob') return 'job';
+  if (kind === 'Pod' && (podSpec?.restartPolicy === 'Never' || podSpec?.restartPolicy === 'OnFailure'))
+    return 'job';
+  return served() ? 'serving' : 'worker';
 }
 
 /** Replicated workloads whose replica count is theirs to choose (DaemonSets follow the nodes). */

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../types.ts';
+import { type KubeObject, namespaceOf } from './objects.ts';
 import {
   allocatable,
   placementSignature,
@@ -9,7 +9,6 @@ import {
   zoneOf,
 } from './scheduling.ts';
 import { type LabelSelector, selectorMatches } from './selector.ts';
-import { namespaceOf } from './workload.ts';
 
 // What happens to a zone's pods when the zone is lost: a first-fit-decreasing placement onto the surviving
 // nodes' free allocatable, honouring node selectors, required node affinity, taints and required pod

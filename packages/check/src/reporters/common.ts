@@ -1,4 +1,6 @@
-import { type CheckReport, type Finding, type ObjectRef, ROWS, type Row } from '../types.ts';
+import { CATEGORIES, type Category } from '../model/categories.ts';
+import type { ObjectRef } from '../model/objects.ts';
+import type { CheckReport, Finding } from '../report.ts';
 
 export function objectLabel(o: ObjectRef): string {
   return `${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
@@ -10,8 +12,9 @@ export function summaryLine(report: CheckReport): string {
   return `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}, ${passed} passed${notes ? ` (${notes} note${notes === 1 ? '' : 's'})` : ''}`;
 }
 
-export function byRow(findings: Finding[]): Array<[Row, Finding[]]> {
-  return ROWS.map((row) => [row, findings.filter((f) => f.row === row)] as [Row, Finding[]]).filter(
-    ([, list]) => list.length > 0,
-  );
+/** Findings grouped by category in the document's order; empty categories left out. */
+export function byCategory(findings: Finding[]): Array<[Category, Finding[]]> {
+  return CATEGORIES.map(
+    (category) => [category, findings.filter((f) => f.category === category)] as [Category, Finding[]],
+  ).filter(([, list]) => list.length > 0);
 }

@@ -1,4 +1,4 @@
-import type { CheckReport } from '../types.ts';
+import type { CheckReport } from '../report.ts';
 import { renderJson } from './json.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';

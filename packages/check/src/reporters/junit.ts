@@ -1,4 +1,4 @@
-import type { CheckReport } from '../types.ts';
+import type { CheckReport } from '../report.ts';
 import { objectLabel } from './common.ts';
 
 const xml = (s: string) =>
@@ -36,7 +36,7 @@ export function renderJunit(report: CheckReport): string {
     out.push(`  <testsuite name="${xml(rule)}" tests="${results.length}" failures="${failed}" errors="0">`);
     for (const r of results) {
       const name = xml(`${rule} ${objectLabel(r.object)}`);
-      const attrs = `name="${name}" classname="${xml(`${r.row}.${rule}`)}"`;
+      const attrs = `name="${name}" classname="${xml(`${r.category}.${rule}`)}"`;
       const f = r.finding;
       if (!f) {
         out.push(`    <testcase ${attrs}/>`);

@@ -1,5 +1,5 @@
-import type { CheckReport } from '../types.ts';
-import { byRow, objectLabel, summaryLine } from './common.ts';
+import type { CheckReport } from '../report.ts';
+import { byCategory, objectLabel, summaryLine } from './common.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const ICON = { error: '❌ error', warning: '⚠️ warning', info: 'ℹ️ note' } as const;
@@ -7,9 +7,9 @@ const ICON = { error: '❌ error', warning: '⚠️ warning', info: 'ℹ️ note
 /** For pull-request comments and job summaries. */
 export function renderMarkdown(report: CheckReport): string {
   const out = ['# dalp check', '', `**${summaryLine(report)}**`, ''];
-  for (const [row, findings] of byRow(report.findings)) {
+  for (const [category, findings] of byCategory(report.findings)) {
     out.push(
-      `## ${row}`,
+      `## ${category}`,
       '',
       '| severity | rule | object | finding | fix |',
       '| --- | --- | --- | --- | --- |',

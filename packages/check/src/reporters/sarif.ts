@@ -1,7 +1,8 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { RULES } from '../rules/index.ts';
-import type { CheckReport, Rule, Severity } from '../types.ts';
+import type { RuleDescription } from '../model/rule-description.ts';
+import type { Severity } from '../model/severity.ts';
+import type { CheckReport } from '../report.ts';
 import { objectLabel } from './common.ts';
 
 /** Repository-relative URIs (what code scanning maps to files); absolute file URIs outside the tree. */
@@ -13,15 +14,15 @@ function artifactLocation(file: string): { uri: string; uriBaseId?: string } {
 
 /**
  * Code scanning treats rules with a `security-severity` as security alerts (ranked by it); only the
- * Security row's rules are security findings, the rest are availability posture.
+ * Security category's rules are security findings, the rest are availability posture.
  */
 const SECURITY_SEVERITY: Record<Severity, string> = { error: '7.5', warning: '5.0', info: '2.0' };
 
-function ruleProperties(r: Rule): Record<string, unknown> {
-  const security = r.rows.includes('Security');
+function ruleProperties(r: RuleDescription): Record<string, unknown> {
+  const security = r.categories.includes('Security');
   return {
-    tags: ['kubernetes', 'high-availability', ...(security ? ['security'] : []), ...r.rows],
-    row: r.rows[0],
+    tags: ['kubernetes', 'high-availability', ...(security ? ['security'] : []), ...r.categories],
+    row: r.categories[0],
     ...(security ? { 'security-severity': SECURITY_SEVERITY[r.severity] } : {}),
   };
 }
@@ -38,7 +39,7 @@ const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
  * file get the object as a logical location, which code scanning shows but cannot annotate.
  */
 export function renderSarif(report: CheckReport, version: string, fallbackFile?: string): string {
-  const ruleIndex = new Map(RULES.map((r, i) => [r.id, i]));
+  const ruleIndex = new Map(report.rules.map((r, i) => [r.id, i]));
   const results = report.findings.map((f) => {
     const location: Record<string, unknown> = {
       logicalLocations: [{ fullyQualifiedName: objectLabel(f.object), kind: 'object' }],
@@ -58,7 +59,7 @@ export function renderSarif(report: CheckReport, version: string, fallbackFile?:
       message: { text: `${objectLabel(f.object)}: ${f.message}` },
       locations: [location],
       partialFingerprints: { dalpObject: `${f.rule}/${objectLabel(f.object)}` },
-      properties: { row: f.row, fix: f.fix },
+      properties: { row: f.category, fix: f.fix },
     };
   });
   const sarif = {
@@ -72,7 +73,7 @@ export function renderSarif(report: CheckReport, version: string, fallbackFile?:
             version,
             informationUri:
               'https://docs.settlemint.com/docs/architecture/self-hosting/high-availability/cloud-native',
-            rules: RULES.map((r) => ({
+            rules: report.rules.map((r) => ({
               id: r.id,
               name: r.id
                 .split('-')

@@ -1,14 +1,14 @@
-import type { CheckReport } from '../types.ts';
-import { byRow, objectLabel, summaryLine } from './common.ts';
+import type { CheckReport } from '../report.ts';
+import { byCategory, objectLabel, summaryLine } from './common.ts';
 
 const MARK = { error: 'ERROR', warning: 'WARN ', info: 'NOTE ' } as const;
 
-/** Human report: findings grouped by the document's table rows, then one summary line. */
+/** Human report: findings grouped by category (the document's table rows first), then one summary line. */
 export function renderText(report: CheckReport): string {
   const out: string[] = [];
-  for (const [row, findings] of byRow(report.findings)) {
-    out.push(`${row}`);
-    // One fix line per rule and row: seven uncovered alert items need the advice once, not seven times.
+  for (const [category, findings] of byCategory(report.findings)) {
+    out.push(category);
+    // One fix line per rule and category: seven uncovered alert items need the advice once, not seven times.
     const advised = new Set<string>();
     for (const f of findings) {
       const where = f.source ? ` (${f.source.file}${f.source.line ? `:${f.source.line}` : ''})` : '';

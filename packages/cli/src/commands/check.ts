@@ -31,6 +31,8 @@ interface CheckFlags {
   releaseName: string;
   apiVersions: string[];
   kubeVersion?: string;
+  allowMissingDependencies?: boolean;
+  dependencyUpdate?: boolean;
   dump?: string;
   cluster?: boolean;
   context?: string;
@@ -71,6 +73,11 @@ async function loadInputs(
   if (!chart && (flags.values.length > 0 || flags.set.length > 0)) {
     throw new UsageError('--values and --set apply to a chart directory only');
   }
+  if (!chart && (flags.allowMissingDependencies || flags.dependencyUpdate)) {
+    throw new UsageError(
+      '--allow-missing-dependencies and --dependency-update apply to a chart directory only',
+    );
+  }
   if (inputs.length > 1 && inputs.some((i) => i !== '-' && isChartDir(i))) {
     throw new UsageError('a chart directory is checked on its own, not together with other inputs');
   }
@@ -96,6 +103,8 @@ async function loadInputs(
       apiVersions: flags.apiVersions,
       ...(flags.kubeVersion ? { kubeVersion: flags.kubeVersion } : {}),
       ...(flags.namespace ? { namespace: flags.namespace } : {}),
+      allowMissingDependencies: !!flags.allowMissingDependencies,
+      dependencyUpdate: !!flags.dependencyUpdate,
     });
     return { loaded, clusterState: false, primary: join(dir, 'Chart.yaml') };
   }
@@ -129,6 +138,14 @@ export const registerCheck: RegisterCommand = (
       [],
     )
     .option('--kube-version <version>', 'Kubernetes version for the chart’s Capabilities checks')
+    .option(
+      '--dependency-update',
+      'chart: vendor enabled dependencies that are missing (at any depth) with helm dependency build first',
+    )
+    .option(
+      '--allow-missing-dependencies',
+      'chart: render without enabled dependencies that are not vendored and report each as not checked (otherwise exit 2)',
+    )
     .option('--dump <file>', 'cluster dump from `kubectl get ... -A -o json` ("-" for stdin)')
     .option('--cluster', 'read the objects from the live API through the kubeconfig')
     .option('--context <name>', 'kubeconfig context for --cluster')
@@ -175,6 +192,7 @@ export const registerCheck: RegisterCommand = (
         clusterState,
         skipRules: flags.skip,
         ...(controls ? { controls } : {}),
+        ...(loaded.render ? { render: loaded.render } : {}),
       };
       if (clusterState) {
         // Cluster runs judge the application's namespaces; the rest still counts as node capacity.

@@ -1,4 +1,5 @@
-import type { Cache, DependencyState } from '../../ports/cache.ts';
+import type { Cache } from '../../ports/cache.ts';
+import type { DependencyState } from '../../ports/dependency-observer.ts';
 
 /**
  * In-process cache for embedded defaults and single-replica runs. Bounded (oldest entries go first) so a
@@ -8,7 +9,6 @@ import type { Cache, DependencyState } from '../../ports/cache.ts';
 export class MemoryCache implements Cache {
   readonly kind = 'memory' as const;
   private readonly entries = new Map<string, { value: string; expiresAt: number }>();
-  private readonly counters = new Map<string, { count: number; expiresAt: number }>();
 
   constructor(private readonly maxEntries = 10_000) {}
 
@@ -33,15 +33,18 @@ export class MemoryCache implements Cache {
   }
 
   async increment(key: string, windowSeconds: number): Promise<number> {
-    const now = Date.now();
-    const current = this.counters.get(key);
-    if (!current || current.expiresAt <= now) {
-      if (this.counters.size > this.maxEntries) this.counters.clear();
-      this.counters.set(key, { count: 1, expiresAt: now + windowSeconds * 1000 });
+    const current = this.entries.get(key);
+    if (!current || current.expiresAt <= Date.now()) {
+      await this.set(key, '1', windowSeconds);
       return 1;
     }
-    current.count += 1;
-    return current.count;
+    const count = Number(current.value) + 1;
+    current.value = String(count);
+    return count;
+  }
+
+  async check(): Promise<DependencyState> {
+    return 'up';
   }
 
   state(): DependencyState {
@@ -50,6 +53,5 @@ export class MemoryCache implements Cache {
 
   async close(): Promise<void> {
     this.entries.clear();
-    this.counters.clear();
   }
 }

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../../config.ts';
-import type { Metrics } from '../../metrics.ts';
-import type { Cache, DependencyState } from '../../ports/cache.ts';
+import type { Cache } from '../../ports/cache.ts';
+import type { DependencyObserver, DependencyState } from '../../ports/dependency-observer.ts';
 
 /**
  * Redis or Valkey (standalone, TLS or Sentinel) behind the cache port. Uses only GET, SET (EX/NX), INCR and
@@ -18,15 +18,16 @@ export class RedisCache implements Cache {
   readonly kind = 'redis' as const;
   private readonly client: Redis;
   private current: DependencyState = 'down';
+  private closing = false;
+  private revive: NodeJS.Timeout | undefined;
 
   constructor(
     config: Config['cache'],
-    private readonly metrics: Metrics,
+    private readonly observer: DependencyObserver,
     private readonly log: FastifyBaseLogger,
   ) {
-    const tls = config.tls
-      ? { ca: config.tlsCaFile ? readFileSync(config.tlsCaFile) : undefined }
-      : undefined;
+    const ca = config.tlsCaFile ? readFileSync(config.tlsCaFile) : undefined;
+    const tls = config.tls ? { ca } : undefined;
     const common: RedisOptions = {
       username: config.username,
       password: config.password,
@@ -45,6 +46,8 @@ export class RedisCache implements Cache {
         sentinels: config.sentinels,
         name: config.sentinelMaster,
         sentinelPassword: config.sentinelPassword,
+        // TLS to the Sentinels themselves (sentinelTLS) and to the primary they name (tls).
+        sentinelTLS: config.sentinelTls ? { ca } : undefined,
         enableTLSForSentinelMode: config.tls,
         sentinelRetryStrategy: (attempt) => Math.min(100 * attempt, 2000),
         failoverDetector: true,
@@ -57,21 +60,33 @@ export class RedisCache implements Cache {
       if (this.current === 'up') this.log.warn({ err: { message: error.message } }, 'cache connection error');
     });
     this.client.on('close', () => this.transition('down'));
-    this.client.on('end', () => this.transition('down'));
+    this.client.on('end', () => {
+      this.transition('down');
+      // ioredis gives up for good ('end') when a Sentinel failover notice interrupts a reconnect in
+      // progress: its connector then fails with "Connection is closed." (found by the cache-failover
+      // drill; every replica served without its cache until restarted). The cache coming back must not
+      // need a restart, so a client we did not close is started again.
+      if (!this.closing && !this.revive)
+        this.revive = setTimeout(() => {
+          this.revive = undefined;
+          this.client.connect().catch(() => undefined);
+        }, 1_000);
+    });
   }
 
   private transition(next: DependencyState): void {
     if (next === this.current) return;
     this.current = next;
-    this.metrics.dependencyUp.set({ dependency: 'cache' }, next === 'up' ? 1 : 0);
+    if (next === 'up') this.observer.up();
+    else this.observer.down();
     this.log.info(
       { cache: next },
       next === 'up' ? 'cache available' : 'cache unavailable; serving from PostgreSQL',
     );
   }
 
-  private failed(error: unknown): undefined {
-    this.metrics.cacheErrors.inc();
+  private failed(operation: string, error: unknown): undefined {
+    this.observer.failed(operation, error);
     this.log.debug({ err: { message: (error as Error).message } }, 'cache operation failed');
     return undefined;
   }
@@ -81,7 +96,7 @@ export class RedisCache implements Cache {
     try {
       return (await this.client.get(key)) ?? undefined;
     } catch (error) {
-      return this.failed(error);
+      return this.failed('get', error);
     }
   }
 
@@ -91,7 +106,7 @@ export class RedisCache implements Cache {
       await this.client.set(key, value, 'EX', ttlSeconds);
       return true;
     } catch (error) {
-      this.failed(error);
+      this.failed('set', error);
       return false;
     }
   }
@@ -104,7 +119,7 @@ export class RedisCache implements Cache {
       const count = results?.[1]?.[1];
       return typeof count === 'number' ? count : undefined;
     } catch (error) {
-      return this.failed(error);
+      return this.failed('increment', error);
     }
   }
 
@@ -112,7 +127,29 @@ export class RedisCache implements Cache {
     return this.current;
   }
 
+  async check(timeoutMs: number): Promise<DependencyState> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.client.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer to PING within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+      this.transition('up');
+    } catch (error) {
+      if (this.current === 'up')
+        this.log.warn({ err: { message: (error as Error).message } }, 'cache check failed');
+      this.transition('down');
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.current;
+  }
+
   async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.revive);
     this.client.disconnect();
   }
 }

@@ -1,11 +1,8 @@
 import type { Readable } from 'node:stream';
 import { BlobServiceClient, type ContainerClient, RestError } from '@azure/storage-blob';
 import type { Config } from '../../config.ts';
-import {
-  type ObjectStore,
-  ObjectStoreUnavailableError,
-  type StoredObject,
-} from '../../ports/object-store.ts';
+import { errors } from '../../errors.ts';
+import type { ObjectStore, StoredObject } from '../../ports/object-store.ts';
 
 type AzureConfig = Extract<Config['objectStore'], { driver: 'azure' }>;
 
@@ -46,7 +43,7 @@ export class AzureBlobObjectStore implements ObjectStore {
       });
     } catch (error) {
       if (body.errored) throw body.errored;
-      throw new ObjectStoreUnavailableError('blob upload failed', { cause: error });
+      throw errors.objectStoreUnavailable.because(error);
     }
   }
 
@@ -60,7 +57,7 @@ export class AzureBlobObjectStore implements ObjectStore {
       };
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 404) return undefined;
-      throw new ObjectStoreUnavailableError('blob read failed', { cause: error });
+      throw errors.objectStoreUnavailable.because(error);
     }
   }
 
@@ -68,7 +65,7 @@ export class AzureBlobObjectStore implements ObjectStore {
     try {
       await this.blob(key).deleteIfExists();
     } catch (error) {
-      throw new ObjectStoreUnavailableError('blob delete failed', { cause: error });
+      throw errors.objectStoreUnavailable.because(error);
     }
   }
 
@@ -76,7 +73,7 @@ export class AzureBlobObjectStore implements ObjectStore {
     try {
       await this.container.getProperties();
     } catch (error) {
-      throw new ObjectStoreUnavailableError('blob container unreachable', { cause: error });
+      throw errors.objectStoreUnavailable.because(error);
     }
   }
 

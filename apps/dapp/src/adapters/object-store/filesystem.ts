@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStore, StoredObject } from '../../ports/object-store.ts';
+
+/**
+ * A temporary file untouched this long belongs to no running upload (an upload slower than
+ * UPLOAD_MIN_BYTES_PER_SECOND is cut long before): one left by a process that was killed mid-upload.
+ */
+export const STALE_TEMP_FILE_MS = 10 * 60_000;
 
 /**
  * Object store in a local directory, for embedded defaults. Bytes are written to a temporary file and
@@ -15,9 +21,27 @@ export class FilesystemObjectStore implements ObjectStore {
   private readonly root: string;
   private readonly tmp: string;
 
-  constructor(directory: string) {
+  /** The store in `directory`, rid of temporary files a killed process left behind. */
+  static async open(directory: string): Promise<FilesystemObjectStore> {
+    const store = new FilesystemObjectStore(directory);
+    await store.removeStaleTempFiles();
+    return store;
+  }
+
+  private constructor(directory: string) {
     this.root = resolve(directory, 'objects');
     this.tmp = resolve(directory, 'objects-tmp');
+  }
+
+  /** Only stale ones: another process may share the directory and be writing its own right now. */
+  private async removeStaleTempFiles(): Promise<void> {
+    const names = await readdir(this.tmp).catch(() => []);
+    const staleBefore = Date.now() - STALE_TEMP_FILE_MS;
+    for (const name of names) {
+      const path = join(this.tmp, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info && info.mtimeMs < staleBefore) await rm(path, { force: true });
+    }
   }
 
   private pathOf(key: string): string {

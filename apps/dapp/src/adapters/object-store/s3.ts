@@ -11,11 +11,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Config } from '../../config.ts';
-import {
-  type ObjectStore,
-  ObjectStoreUnavailableError,
-  type StoredObject,
-} from '../../ports/object-store.ts';
+import { errors } from '../../errors.ts';
+import type { ObjectStore, StoredObject } from '../../ports/object-store.ts';
 
 type S3Config = Extract<Config['objectStore'], { driver: 's3' }>;
 
@@ -60,7 +57,8 @@ export class S3ObjectStore implements ObjectStore {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status !== 404) throw new ObjectStoreUnavailableError('object store unreachable', { cause: error });
+      // At start-up, not an answer to a request: the one line dapp prints before it exits says this.
+      if (status !== 404) throw new Error('object store unreachable', { cause: error });
       await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
     }
   }
@@ -83,7 +81,7 @@ export class S3ObjectStore implements ObjectStore {
       await upload.done();
     } catch (error) {
       if (body.errored) throw body.errored;
-      throw new ObjectStoreUnavailableError('object store upload failed', { cause: error });
+      throw errors.objectStoreUnavailable.because(error);
     }
   }
 
@@ -99,7 +97,7 @@ export class S3ObjectStore implements ObjectStore {
       };
     } catch (error) {
       if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
-      throw new ObjectStoreUnavailableError('object store read failed', { cause: error });
+      throw errors.objectStoreUnavailable.because(error);
     }
   }
 
@@ -107,7 +105,7 @@ export class S3ObjectStore implements ObjectStore {
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
     } catch (error) {
-      throw new ObjectStoreUnavailableError('object store delete failed', { cause: error });
+      throw errors.objectStoreUnavailable.because(error);
     }
   }
 
@@ -115,7 +113,7 @@ export class S3ObjectStore implements ObjectStore {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error) {
-      throw new ObjectStoreUnavailableError('object store unreachable', { cause: error });
+      throw errors.objectStoreUnavailable.because(error);
     }
   }
 

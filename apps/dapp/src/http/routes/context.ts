@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ReadCache } from '../../read-cache.ts';
 import type { Runtime } from '../../runtime.ts';
 
-/** What every route module receives: the running instance and the shared read cache. */
+/** What every route module receives: the running instance (its use cases and stores) and the read cache. */
 export interface RouteContext {
   runtime: Runtime;
   reads: ReadCache;

@@ -1,71 +1,31 @@
-import { createHash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
-import { v7 as uuidv7 } from 'uuid';
-import { ObjectStoreUnavailableError } from '../../ports/object-store.ts';
-import { publicMeta } from '../../store/documents.ts';
-import { actorOf } from '../auth.ts';
-import { HttpError } from '../errors.ts';
-import { DocumentParams, DocumentQuery, DocumentView, IdParams } from '../schemas.ts';
+import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { actorOf } from '../plugins/auth.ts';
+import {
+  DocumentContent,
+  DocumentList,
+  DocumentParams,
+  DocumentQuery,
+  DocumentView,
+  IdParams,
+  NoContent,
+  NotModified,
+} from '../schemas.ts';
+import { documentView } from '../views.ts';
 import { type RouteContext, typed } from './context.ts';
-
-class PayloadTooLarge extends HttpError {
-  constructor(limit: number) {
-    // The rest of the body is not read: closing the connection is the only clean way to refuse it.
-    super(413, 'payload_too_large', `documents are limited to ${limit} bytes`, { connection: 'close' });
-  }
-}
-
-/** Counts and hashes bytes as they stream to the store, failing the stream past the size limit. */
-class Meter extends Transform {
-  size = 0;
-  private readonly hash = createHash('sha256');
-  constructor(private readonly limit: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.size += chunk.length;
-    if (this.size > this.limit) {
-      callback(new PayloadTooLarge(this.limit));
-      return;
-    }
-    this.hash.update(chunk);
-    callback(null, chunk);
-  }
-  digest(): string {
-    return this.hash.digest('hex');
-  }
-}
 
 export async function documentRoutes(fastify: FastifyInstance, { runtime }: RouteContext) {
   const app = typed(fastify);
-  const { documents } = runtime.stores;
-  const store = runtime.objectStore;
-  const limit = runtime.config.documentMaxBytes;
+  const documents = runtime.useCases.documents;
 
   // Document bodies are bytes of any type, streamed to the object store; never parse or buffer them here.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
-  /** Runs an object store call, mapping its failures to 503 and recording them for health and metrics. */
-  const storeCall = async <T>(operation: 'put' | 'get' | 'delete', call: () => Promise<T>): Promise<T> => {
-    try {
-      const result = await call();
-      runtime.health.objectStoreObserved(true);
-      return result;
-    } catch (error) {
-      if (error instanceof HttpError) throw error;
-      runtime.metrics.objectStoreErrors.inc({ operation });
-      runtime.health.objectStoreObserved(false);
-      if (error instanceof ObjectStoreUnavailableError) throw error;
-      throw new ObjectStoreUnavailableError(`object store ${operation} failed`, { cause: error });
-    }
-  };
-
   app.post(
     '/assets/:id/documents',
     {
-      config: { roles: ['issuer'] },
+      config: { roles: ['issuer'], streamsBody: true },
       schema: {
         tags: ['documents'],
         summary: 'Upload a document (raw bytes in the body, streamed to object storage)',
@@ -75,67 +35,63 @@ export async function documentRoutes(fastify: FastifyInstance, { runtime }: Rout
       },
     },
     async (request, reply) => {
-      const contentType = request.headers['content-type'];
-      if (!contentType)
-        throw new HttpError(415, 'content_type_required', 'send the document with its Content-Type');
-      const declared = Number(request.headers['content-length'] ?? Number.NaN);
-      if (declared > limit) throw new PayloadTooLarge(limit);
-      await documents.assertAssetExists(request.params.id);
-
-      const id = uuidv7();
-      const objectKey = `documents/${request.params.id}/${id}`;
-      const meter = new Meter(limit);
-      const body = request.body as NodeJS.ReadableStream;
-      body.on('error', (error) => meter.destroy(error));
-      body.pipe(meter);
-      await storeCall('put', () => store.put(objectKey, meter, contentType));
-      try {
-        const meta = await documents.insert(
-          {
-            id,
-            assetId: request.params.id,
-            name: request.query.name,
-            contentType,
-            size: meter.size,
-            sha256: meter.digest(),
-            objectKey,
-          },
-          actorOf(request),
-        );
-        return reply.code(201).send(publicMeta(meta));
-      } catch (error) {
-        // No metadata row: the bytes must not stay behind either.
-        await store
-          .delete(objectKey)
-          .catch((e) => request.log.warn({ err: e, objectKey }, 'orphan object left'));
-        throw error;
-      }
+      const document = await documents.upload(
+        {
+          assetId: request.params.id,
+          name: request.query.name,
+          contentType: request.headers['content-type'],
+          declaredLength: request.headers['content-length'],
+          body: request.body as Readable,
+        },
+        actorOf(request),
+        request.log,
+      );
+      return reply.code(201).send(documentView(document));
     },
   );
 
   app.get(
     '/assets/:id/documents',
-    { schema: { tags: ['documents'], summary: 'List documents of an asset', params: IdParams } },
-    async (request) => ({ items: await documents.list(request.params.id) }),
+    {
+      schema: {
+        tags: ['documents'],
+        summary: 'List documents of an asset',
+        params: IdParams,
+        response: { 200: DocumentList },
+      },
+    },
+    async (request) => ({ items: (await documents.list(request.params.id)).map(documentView) }),
   );
 
   app.get(
     '/assets/:id/documents/:docId/content',
-    { schema: { tags: ['documents'], summary: 'Download the bytes of a document', params: DocumentParams } },
+    {
+      schema: {
+        tags: ['documents'],
+        summary: 'Download the bytes of a document',
+        params: DocumentParams,
+        produces: ['*/*'],
+        response: { 200: DocumentContent, 304: NotModified },
+      },
+    },
     async (request, reply) => {
-      const meta = await documents.get(request.params.id, request.params.docId);
-      const etag = `"${meta.sha256}"`;
-      if (request.headers['if-none-match'] === etag) return reply.code(304).header('etag', etag).send();
-      const object = await storeCall('get', () => store.get(meta.objectKey));
-      if (!object) {
-        throw new ObjectStoreUnavailableError(`object ${meta.objectKey} is missing from the store`);
-      }
-      return reply
-        .header('content-type', meta.contentType)
-        .header('content-length', String(object.size))
-        .header('etag', etag)
-        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(meta.name)}`)
-        .send(object.body);
+      const download = await documents.download(
+        request.params.id,
+        request.params.docId,
+        request.headers['if-none-match'],
+      );
+      // No payload at all: a 304 has no body, and a serialized null would add a JSON Content-Type.
+      if (download.notModified) return (reply as FastifyReply).code(304).header('etag', download.etag).send();
+      const { document, object, etag } = download;
+      return (
+        reply
+          .header('content-type', document.contentType)
+          .header('content-length', String(object.size))
+          .header('etag', etag)
+          .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(document.name)}`)
+          // Described as bytes for OpenAPI; a stream is sent as it is, never serialized.
+          .send(object.body as unknown as string)
+      );
     },
   );
 
@@ -143,18 +99,16 @@ export async function documentRoutes(fastify: FastifyInstance, { runtime }: Rout
     '/assets/:id/documents/:docId',
     {
       config: { roles: ['issuer'] },
-      schema: { tags: ['documents'], summary: 'Delete a document', params: DocumentParams },
+      schema: {
+        tags: ['documents'],
+        summary: 'Delete a document',
+        params: DocumentParams,
+        response: { 204: NoContent('Deleted') },
+      },
     },
     async (request, reply) => {
-      const objectKey = await documents.delete(request.params.id, request.params.docId, actorOf(request));
-      // The row is gone, so the document is gone for clients; a failed byte delete only leaves an orphan.
-      await storeCall('delete', () => store.delete(objectKey)).catch((error) =>
-        request.log.warn(
-          { err: error, objectKey },
-          'document bytes not deleted; orphan left in object store',
-        ),
-      );
-      return reply.code(204).send();
+      await documents.remove(request.params.id, request.params.docId, actorOf(request), request.log);
+      return reply.code(204).send(null);
     },
   );
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { actorOf } from '../auth.ts';
+import { actorOf } from '../plugins/auth.ts';
 import {
   IdParams,
   InvestorCreate,
@@ -9,6 +9,7 @@ import {
   PageQuery,
   pageLimit,
 } from '../schemas.ts';
+import { investorView, pageView } from '../views.ts';
 import { type RouteContext, typed } from './context.ts';
 
 export async function investorRoutes(fastify: FastifyInstance, { runtime }: RouteContext) {
@@ -26,7 +27,8 @@ export async function investorRoutes(fastify: FastifyInstance, { runtime }: Rout
         response: { 201: InvestorView },
       },
     },
-    async (request, reply) => reply.code(201).send(await investors.create(request.body, actorOf(request))),
+    async (request, reply) =>
+      reply.code(201).send(investorView(await investors.create(request.body, actorOf(request)))),
   );
 
   app.patch(
@@ -41,7 +43,8 @@ export async function investorRoutes(fastify: FastifyInstance, { runtime }: Rout
         response: { 200: InvestorView },
       },
     },
-    async (request) => investors.update(request.params.id, request.body, actorOf(request)),
+    async (request) =>
+      investorView(await investors.update(request.params.id, request.body, actorOf(request))),
   );
 
   app.get(
@@ -54,7 +57,8 @@ export async function investorRoutes(fastify: FastifyInstance, { runtime }: Rout
         response: { 200: InvestorPage },
       },
     },
-    async (request) => investors.list(pageLimit(request.query), request.query.cursor),
+    async (request) =>
+      pageView(await investors.list(pageLimit(request.query), request.query.cursor), investorView),
   );
 
   app.get(
@@ -67,6 +71,6 @@ export async function investorRoutes(fastify: FastifyInstance, { runtime }: Rout
         response: { 200: InvestorView },
       },
     },
-    async (request) => investors.get(request.params.id),
+    async (request) => investorView(await investors.get(request.params.id)),
   );
 }

@@ -1,10 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseAmount } from '../../domain/amounts.ts';
-import { DomainError } from '../../domain/errors.ts';
 import type { LedgerKind } from '../../domain/ledger.ts';
-import { actorOf } from '../auth.ts';
-import { HttpError } from '../errors.ts';
-import { requestHash } from '../request-hash.ts';
+import { actorOf } from '../plugins/auth.ts';
 import {
   BurnBody,
   HoldersView,
@@ -17,49 +13,34 @@ import {
   pageLimit,
   TransferBody,
 } from '../schemas.ts';
+import { holdersView, journalEntryView, pageView } from '../views.ts';
 import { type RouteContext, sendJsonText, typed } from './context.ts';
-
-const OUTCOME_BY_ERROR = (error: unknown) =>
-  error instanceof DomainError || error instanceof HttpError ? 'rejected' : 'failed';
 
 export async function ledgerRoutes(fastify: FastifyInstance, { runtime, reads }: RouteContext) {
   const app = typed(fastify);
   const { ledger } = runtime.stores;
-  const counter = runtime.metrics.ledgerOperations;
+  const writes = runtime.useCases.ledger;
 
   const write = async (
     kind: LedgerKind,
     request: FastifyRequest<{ Params: { id: string }; Body: { from?: string; to?: string; amount: string } }>,
     reply: FastifyReply,
   ) => {
-    const key = request.headers['idempotency-key'];
-    if (typeof key !== 'string') {
-      throw new HttpError(400, 'idempotency_key_required', 'ledger writes need an Idempotency-Key header');
-    }
-    try {
-      const result = await ledger.write(
-        {
-          assetId: request.params.id,
-          kind,
-          from: request.body.from,
-          to: request.body.to,
-          amount: parseAmount(request.body.amount, 'amount'),
-          idempotencyKey: key,
-          requestHash: requestHash(request.method, request.url, request.body),
-        },
-        actorOf(request),
-      );
-      counter.inc({ kind, outcome: result.replayed ? 'replayed' : 'applied' });
-      if (!result.replayed) {
-        // A transfer leaves the asset row (and its total supply) as it was: only holders change.
-        if (kind !== 'transfer') await reads.invalidate('asset', [request.params.id]);
-        await reads.invalidate('holders', [request.params.id]);
-      }
-      return reply.code(201).header('idempotent-replayed', String(result.replayed)).send(result.entry);
-    } catch (error) {
-      counter.inc({ kind, outcome: OUTCOME_BY_ERROR(error) });
-      throw error;
-    }
+    const result = await writes.write(
+      {
+        kind,
+        assetId: request.params.id,
+        body: request.body,
+        idempotencyKey: request.headers['idempotency-key'] as string | undefined,
+        method: request.method,
+        url: request.url,
+      },
+      actorOf(request),
+    );
+    return reply
+      .code(201)
+      .header('idempotent-replayed', String(result.replayed))
+      .send(journalEntryView(result.entry));
   };
 
   const writeRoute = (
@@ -106,10 +87,8 @@ export async function ledgerRoutes(fastify: FastifyInstance, { runtime, reads }:
     },
     async (request, reply) => {
       const { id } = request.params;
-      return sendJsonText(
-        reply as FastifyReply,
-        await reads.readJson('holders', id, () => ledger.holders(id)),
-      );
+      const text = await reads.readJson('holders', id, async () => holdersView(await ledger.holders(id)));
+      return sendJsonText(reply as FastifyReply, text);
     },
   );
 
@@ -124,6 +103,10 @@ export async function ledgerRoutes(fastify: FastifyInstance, { runtime, reads }:
         response: { 200: JournalPage },
       },
     },
-    async (request) => ledger.journal(request.params.id, pageLimit(request.query), request.query.cursor),
+    async (request) =>
+      pageView(
+        await ledger.journal(request.params.id, pageLimit(request.query), request.query.cursor),
+        journalEntryView,
+      ),
   );
 }

@@ -8,7 +8,7 @@ export async function opsRoutes(app: FastifyInstance, { runtime }: RouteContext)
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const readiness = await runtime.health.readiness();
+    const readiness = runtime.health.readiness();
     return reply
       .code(readiness.ready ? 200 : 503)
       .header('cache-control', 'no-store')

@@ -1,9 +1,0 @@
-import { bundledRule } from './bundled.ts';
-
-export const rule = bundledRule(
-  'bundled-cache',
-  'Managed cache',
-  'cache',
-  'Redis/Valkey cache',
-  'ElastiCache Multi-AZ, Azure Cache zone redundancy, Memorystore Standard tier',
-);

@@ -1,9 +1,0 @@
-import { bundledRule } from './bundled.ts';
-
-export const rule = bundledRule(
-  'bundled-postgresql',
-  'Managed PostgreSQL',
-  'postgresql',
-  'PostgreSQL',
-  'RDS Multi-AZ, Azure Database zone-redundant HA, Cloud SQL Regional HA',
-);

@@ -1,0 +1,107 @@
+// `npm run bench -- drills`: every drill scenario run several times on one lab, the medians of what the
+// clients saw (write outage, writes back, RTO, lost acknowledged writes), next to the anchors they are
+// judged against: the source document's cloud-native RTO and RPO, managed databases' published
+// failover times, and a same-run baseline: database-failover on a second lab whose Patroni runs with its
+// shipped defaults (ttl 30, loop_wait 10, retry_timeout 10) instead of the lab's faster settings.
+// Environment: DALP_BENCH_DRILL_RUNS (default 3), DALP_BENCH_DRILLS (comma-separated ids; default all).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { downLab, Lab, type LabTimings } from '@dalp/lab';
+import { median } from '../src/measure/stats.ts';
+import type { Progress } from '../src/progress.ts';
+import { SCENARIOS } from '../src/registry.ts';
+import { DEFAULT_RUN, type DrillRecord, runDrill } from '../src/run.ts';
+import type { Scenario } from '../src/scenario.ts';
+import { LabTarget } from '../src/targets/lab.ts';
+
+const RUNS = Number(process.env.DALP_BENCH_DRILL_RUNS ?? 3);
+const CHOSEN = process.env.DALP_BENCH_DRILLS?.split(',').filter(Boolean);
+const PATRONI_DEFAULTS: Partial<LabTimings> = {
+  patroniTtl: 30,
+  patroniLoopWait: 10,
+  patroniRetryTimeout: 10,
+};
+
+/** Only the line that ends each drill (the bench runs dozens). */
+const progress = (label: string): Progress => ({
+  phase() {},
+  counts() {},
+  done(scenario, line) {
+    process.stderr.write(`${label} ${scenario}: ${line}\n`);
+  },
+});
+
+const med = (values: (number | null | undefined)[]) => {
+  const known = values.filter((v): v is number => typeof v === 'number');
+  return known.length === 0 ? '-' : median(known);
+};
+
+async function runOnLab(
+  scenarios: readonly Scenario[],
+  runs: number,
+  label: string,
+  timings?: Partial<LabTimings>,
+): Promise<Map<string, DrillRecord[]>> {
+  const work = mkdtempSync(join(tmpdir(), 'dalp-drill-bench-'));
+  const dir = join(work, 'lab');
+  const records = new Map<string, DrillRecord[]>(scenarios.map((s) => [s.id, []]));
+  try {
+    const lab = await Lab.start({ dir, ...(timings ? { timings } : {}) });
+    const target = new LabTarget(lab);
+    try {
+      for (let run = 1; run <= runs; run++)
+        for (const s of scenarios)
+          records
+            .get(s.id)!
+            .push(await runDrill(s, target, DEFAULT_RUN, progress(`${label} run ${run}/${runs}`)));
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await downLab(dir).catch(() => false);
+    rmSync(work, { recursive: true, force: true });
+  }
+  return records;
+}
+
+function row(name: string, records: DrillRecord[], baseline?: number) {
+  const writesBack = med(records.map((r) => r.measures?.writesBackSeconds));
+  return {
+    scenario: name,
+    runs: records.length,
+    passed: records.filter((r) => r.result === 'pass').length,
+    'failed requests (median)': med(records.map((r) => r.measures?.requests.failed)),
+    'write outage s': med(records.map((r) => r.measures?.outage.transfer?.seconds ?? 0)),
+    'writes back s': writesBack,
+    'RTO s': med(records.map((r) => r.measures?.rtoSeconds)),
+    'lost writes': med(records.map((r) => r.measures?.lostWrites.count)),
+    'app share s': med(records.map((r) => r.measures?.appShare?.seconds)),
+    'vs Patroni defaults':
+      baseline && typeof writesBack === 'number' ? `${(writesBack / baseline).toFixed(2)}x` : '',
+  };
+}
+
+export async function runDrillBench(): Promise<Array<Record<string, string | number>>> {
+  const scenarios = CHOSEN ? SCENARIOS.filter((s) => CHOSEN.includes(s.id)) : SCENARIOS;
+  const baselineScenario = SCENARIOS.find((s) => s.id === 'database-failover')!;
+  const lab = await runOnLab(scenarios, RUNS, 'lab');
+  const defaults = await runOnLab([baselineScenario], RUNS, 'patroni-defaults', PATRONI_DEFAULTS);
+  const baselineRecords = defaults.get(baselineScenario.id)!;
+  const baseline = med(baselineRecords.map((r) => r.measures?.writesBackSeconds));
+  const anchor = (scenario: string, figure: string) => ({ scenario, runs: '-', 'writes back s': figure });
+  return [
+    ...scenarios.map((s) =>
+      row(
+        s.id,
+        lab.get(s.id)!,
+        s.dataService === 'postgres' && typeof baseline === 'number' ? baseline : undefined,
+      ),
+    ),
+    row('database-failover, Patroni defaults (same run)', baselineRecords),
+    anchor('anchor: source document, cloud-native RTO / RPO', '120-900 (RTO); RPO seconds to 60'),
+    anchor('anchor: RDS Multi-AZ failover', '60-120'),
+    anchor('anchor: Aurora failover', 'under 30'),
+    anchor('anchor: Cloud SQL HA failover', 'about 60'),
+  ];
+}

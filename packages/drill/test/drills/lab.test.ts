@@ -1,0 +1,155 @@
+// The drills against a real lab (etcd, Patroni, Redis with Sentinel, the S3 store, HAProxy and the
+// dapp replicas in network namespaces), through `dalp drill` as a user runs it. The suite runs the
+// representative subset below (one pod fault, the data-service failover with its application share,
+// the dependency outage, and the weakened lab the drills must see fail); the other scenarios run by
+// hand and in `npm run bench -- drills` (docs/drills.md says why).
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { downLab, Lab } from '@dalp/lab';
+import { dalp } from '../../../cli/test/support/run-cli.ts';
+import type { Evidence } from '../../src/evidence/evidence.ts';
+import { evidenceProblems } from '../../src/evidence/schema.ts';
+import type { DrillRecord } from '../../src/run.ts';
+
+let work: string;
+let dir: string;
+let lab: Lab;
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'dalp-drill-lab-'));
+  dir = join(work, 'lab');
+  lab = await Lab.start({ dir });
+});
+after(async () => {
+  if (dir && existsSync(join(dir, 'lab.json'))) await downLab(dir);
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** `dalp drill <scenario>` on the test's lab with --out; the one drill's record from its evidence. */
+async function drill(scenario: string, ...flags: string[]) {
+  const out = join(work, `${scenario}-${Date.now()}`);
+  const run = await dalp(['drill', scenario, '--dir', dir, '--out', out, '--warmup', '2', ...flags]);
+  const evidence = JSON.parse(readFileSync(join(out, 'evidence.json'), 'utf8')) as Evidence;
+  assert.deepEqual(evidenceProblems(evidence), [], 'evidence.json matches its schema');
+  assert.equal(evidence.drills.length, 1);
+  return { run, out, evidence, record: evidence.drills[0]! };
+}
+
+const check = (r: DrillRecord, name: string) => r.verdict?.checks.find((c) => c.name === name);
+const faultEvent = (r: DrillRecord) => r.events.find((e) => e.kind === 'fault');
+
+describe('dalp drill against the lab', { timeout: 600_000 }, () => {
+  test('pod-crash: a killed replica costs no retryable request, with progress and a summary', async () => {
+    const { run, out, record } = await drill('pod-crash');
+    const m = record.measures!;
+    // The load balancer resends reads and keyed writes to another replica; a document upload (no
+    // idempotency key) in flight on the killed replica cannot be resent and fails: it happens in about
+    // one run in four here, and the verdict (0 failed requests) then fails, as it should (docs/drills.md).
+    assert.equal(m.requests.byOp.transfer!.failed + m.requests.byOp.read!.failed, 0);
+    const passed = m.requests.failed === 0;
+    assert.equal(record.result, passed ? 'pass' : 'fail');
+    assert.equal(run.code, passed ? 0 : 1, `${run.stdout}\n${run.stderr}`);
+    for (const phase of ['warm-up', 'fault', 'recovery', 'verification'])
+      assert.match(run.stderr, new RegExp(`^pod-crash: ${phase}$`, 'm'), 'a progress line per phase');
+    assert.match(run.stderr, /^pod-crash: \S+ \d+ s, \d+ requests, \d+ failed, \d+ writes acknowledged/m);
+    assert.match(
+      run.stdout,
+      new RegExp(`^pod-crash\\s+Pod failure\\s+${record.result}\\s+${m.requests.failed}/\\d+`, 'm'),
+    );
+    assert.match(run.stdout, passed ? /every drill passed/ : /a drill FAILED/);
+    assert.match(faultEvent(record)!.detail, /^SIGKILL dapp-/);
+    assert.ok(m.requests.byOp.transfer!.ok > 20, 'the workload wrote through the whole drill');
+    assert.equal(m.lostWrites.count, 0);
+    assert.equal(m.duplicates, 0);
+    assert.ok(m.invariant.holds);
+    assert.ok(
+      record.topology.some((t) => t.kind === 'dapp'),
+      'the topology at the fault is kept',
+    );
+    assert.match(
+      readFileSync(join(out, 'summary.md'), 'utf8'),
+      new RegExp(`\\| pod-crash \\| Pod failure \\| ${record.result} \\|`),
+    );
+  });
+
+  test('database-failover: writes come back within 15 s, no acknowledged write lost, the app share measured', async () => {
+    const { run, evidence, record } = await drill('database-failover');
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const killed = faultEvent(record)!.subject;
+    const promoted = record.events.find((e) => e.kind === 'postgres-primary');
+    assert.ok(promoted && promoted.subject !== killed, 'the watch saw another member become primary');
+    const m = record.measures!;
+    assert.ok(m.requests.byOp.transfer!.failed > 0, 'the clients saw the failover');
+    assert.ok(m.writesBackSeconds !== null && m.writesBackSeconds <= 15);
+    assert.equal(m.lostWrites.count, 0);
+    assert.equal(m.duplicates, 0);
+    assert.ok(m.appShare && m.appShare.seconds >= 0, 'the application share of the failover');
+    assert.equal(check(record, 'lost-writes')?.pass, true);
+
+    // The evidence is the recovery test of the Managed PostgreSQL row of `dalp check --controls`, and of
+    // no other row.
+    const controls = join(work, 'controls.yaml');
+    const evidenceFile = join(work, 'database.json');
+    writeFileSync(evidenceFile, JSON.stringify(evidence));
+    writeFileSync(
+      controls,
+      [
+        'rows:',
+        '  Managed PostgreSQL:',
+        '    recoveryTests: [{name: database failover drill, evidence: database.json}]',
+        '  Managed cache:',
+        '    recoveryTests: [{name: cache drill, evidence: database.json}]',
+        '',
+      ].join('\n'),
+    );
+    const chart = new URL(
+      '../../../check/test/fixtures/rules/controls-recovery-test/pass.yaml',
+      import.meta.url,
+    ).pathname;
+    const checked = await dalp(['check', chart, '--controls', controls, '--format', 'json']);
+    const findings = new Map(
+      (JSON.parse(checked.stdout) as { findings: { rule: string; row: string; message: string }[] }).findings
+        .filter((f) => f.rule === 'controls-recovery-test')
+        .map((f) => [f.row, f.message]),
+    );
+    assert.equal(findings.has('Managed PostgreSQL'), false, 'the drill is its passing recovery test');
+    assert.match(
+      findings.get('Managed cache')!,
+      /no drill that tests Managed cache \(its drills: database-failover\)/,
+    );
+  });
+
+  test('object-store-outage: only document uploads fail, each with 503', async () => {
+    const { run, record } = await drill('object-store-outage', '--hold', '8');
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const m = record.measures!;
+    assert.ok(m.requests.byOp.upload!.failed > 0, 'uploads failed while the store was down');
+    assert.deepEqual(
+      Object.keys(m.requests.byOp.upload!.statuses).filter((s) => s !== '201'),
+      ['503'],
+    );
+    assert.equal(m.requests.byOp.transfer!.failed + m.requests.byOp.read!.failed, 0);
+  });
+
+  test('the drill sees what a weakened setup costs: a load balancer without retries fails pod-crash', async () => {
+    await lab.configure({ loadBalancerRetries: false });
+    try {
+      const { run, record } = await drill('pod-crash');
+      assert.equal(run.code, 1, 'a failed verdict exits 1');
+      assert.match(run.stdout, /a drill FAILED/);
+      const failed = check(record, 'failed-requests')!;
+      assert.equal(failed.pass, false);
+      assert.ok((failed.actual as number) > 0);
+      const byOp = record.measures!.requests.byOp;
+      assert.ok(
+        byOp.transfer!.failed + byOp.read!.failed > 0,
+        'reads and keyed writes, which retries would have resent, failed',
+      );
+    } finally {
+      await lab.configure({ loadBalancerRetries: true });
+    }
+  });
+});
