@@ -210,6 +210,26 @@ export const errors = {
     { status: 401, code: 'invalid_api_key', when: 'the API key is unknown or revoked', headers: BEARER },
     () => 'the API key is not valid',
   ),
+  sessionInvalid: define(
+    {
+      status: 401,
+      code: 'session_invalid',
+      when: 'a console session cookie is unknown, expired, signed out, or its API key was revoked',
+    },
+    () => 'the session has ended; sign in again',
+  ),
+  noSession: define(
+    { status: 401, code: 'no_session', when: 'a session route is called without a console session cookie' },
+    () => 'this route needs a console session (sign in at POST /api/v1/sessions)',
+  ),
+  csrfTokenInvalid: define(
+    {
+      status: 403,
+      code: 'csrf_token_invalid',
+      when: 'a state-changing request made with a console session lacks its X-CSRF-Token',
+    },
+    () => 'the X-CSRF-Token header is missing or does not match the session',
+  ),
   forbidden: define(
     { status: 403, code: 'forbidden', when: 'the key’s role does not allow the route' },
     (role: string, roles: readonly string[]) =>

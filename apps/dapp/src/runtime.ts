@@ -20,6 +20,7 @@ import { AssetStore } from './store/assets.ts';
 import { DocumentStore } from './store/documents.ts';
 import { InvestorStore } from './store/investors.ts';
 import { LedgerStore } from './store/ledger/index.ts';
+import { SessionStore } from './store/sessions.ts';
 import { ApiKeys } from './use-cases/api-keys.ts';
 import { Assets } from './use-cases/assets.ts';
 import { Documents } from './use-cases/documents.ts';
@@ -43,6 +44,7 @@ export interface Runtime {
     ledger: LedgerStore;
     documents: DocumentStore;
     apiKeys: ApiKeyStore;
+    sessions: SessionStore;
   };
   /** What the routes call when a request is more than one store's read or write. */
   useCases: {
@@ -174,6 +176,7 @@ export async function createRuntime(
       ledger,
       documents: new DocumentStore(db),
       apiKeys,
+      sessions: new SessionStore(db),
     };
     const reads = new ReadCache(cache, config.cache.ttlSeconds);
     return {

@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { SlidingWindowLimit } from '../rate-limits.ts';
@@ -5,6 +6,7 @@ import type { Runtime } from '../runtime.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerBodyDeadline } from './plugins/body-deadline.ts';
 import { registerCloseWhileDraining } from './plugins/close-while-draining.ts';
+import { registerConsole } from './plugins/console.ts';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './plugins/error-handler.ts';
 import { registerHostRequired } from './plugins/host-required.ts';
 import { registerRateLimit } from './plugins/rate-limit.ts';
@@ -21,6 +23,7 @@ import { documentRoutes } from './routes/documents.ts';
 import { investorRoutes } from './routes/investors.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { sessionRoutes } from './routes/sessions.ts';
 
 // The HTTP edge: cross-cutting concerns are plugins (plugins/, one job each), routes only parse, call a
 // use case or a store, and reply (routes/), domain records become API shapes in one place (views.ts).
@@ -62,6 +65,8 @@ export async function buildApp(runtime: Runtime, logger: FastifyBaseLogger): Pro
   registerRequestMetrics(app, runtime.metrics.httpDuration);
   registerErrorHandling(app);
 
+  // Parses the console's session cookie (plugins/auth.ts); API clients send none.
+  await app.register(cookie);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -90,6 +95,7 @@ export async function buildApp(runtime: Runtime, logger: FastifyBaseLogger): Pro
       registerAuth(
         api,
         runtime.useCases.apiKeys,
+        runtime.stores.sessions,
         authFailuresPerMinute > 0
           ? new SlidingWindowLimit(runtime.cache, 'af', authFailuresPerMinute)
           : undefined,
@@ -101,8 +107,11 @@ export async function buildApp(runtime: Runtime, logger: FastifyBaseLogger): Pro
       await api.register(ledgerRoutes, context);
       await api.register(apiKeyRoutes, context);
       await api.register(documentRoutes, context);
+      await api.register(sessionRoutes, context);
     },
     { prefix: '/api/v1' },
   );
+  // The web console: static files, a client of /api/v1 like any other (docs/console.md).
+  await registerConsole(app, logger);
   return app;
 }

@@ -221,3 +221,13 @@ export const ApiKeyCreated = Type.Object({
   key: Type.String({ description: 'Shown once; only its hash is stored.' }),
   createdAt: Timestamp,
 });
+
+export const SessionCreate = Type.Object(
+  { apiKey: Type.String({ minLength: 1, maxLength: 200, description: 'The API key to sign in with.' }) },
+  { additionalProperties: false },
+);
+export const SessionView = Type.Object({
+  principal: Type.Object({ id: Uuid, name: Type.String(), role: Type.String() }),
+  csrfToken: Type.String({ description: 'Echo it in X-CSRF-Token on every state-changing request.' }),
+  expiresAt: Timestamp,
+});

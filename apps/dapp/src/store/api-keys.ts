@@ -77,7 +77,7 @@ export class ApiKeyStore {
     return pageById(this.db, 'api_keys', recordOf, limit, cursor);
   }
 
-  /** Revokes a key (audited once: revoking a revoked key changes nothing). */
+  /** Revokes a key and ends its console sessions (audited once: revoking a revoked key changes nothing). */
   async revoke(id: string, actor: Actor): Promise<void> {
     await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ revoked: boolean }>(
@@ -86,6 +86,8 @@ export class ApiKeyStore {
         [id],
       );
       if (rows.length === 0) throw errors.apiKeyNotFound(id);
+      // Its console sessions end with it (sessions are in this database, so on every replica at once).
+      await tx.query('DELETE FROM sessions WHERE api_key_id = $1', [id]);
       if (rows[0]!.revoked) await recordAudit(tx, actor, 'api_key.revoke', { type: 'api_key', id });
     });
   }
