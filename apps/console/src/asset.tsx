@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, get, ledgerWrite, type Page, type Principal, upload } from './api.ts';
 import { ACTIONS, canIssue, changeStatus } from './assets.tsx';
 import type { Asset, DocumentInfo, Holders, Investor, JournalEntry } from './types.ts';
-import { confirmAction, describedBy, Field, messageOf, PageHeading, Status } from './ui.tsx';
+import { confirmAction, describedBy, Field, messageOf, PageHeading, Status, TableWrap } from './ui.tsx';
 import { toBaseUnits, toDisplayUnits } from './units.ts';
 
 type Message = { text: string; kind: 'info' | 'error' | 'success' };
@@ -143,7 +143,7 @@ export function AssetPage({ id, principal }: { id: string; principal: Principal 
       )}
       <section aria-labelledby="holders-heading">
         <h2 id="holders-heading">Holders</h2>
-        <div class="table-wrap">
+        <TableWrap label="Holders table">
           <table data-testid="holders">
             <caption>Balances in {asset.symbol}</caption>
             <thead>
@@ -161,11 +161,11 @@ export function AssetPage({ id, principal }: { id: string; principal: Principal 
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       </section>
       <section aria-labelledby="journal-heading">
         <h2 id="journal-heading">Journal</h2>
-        <div class="table-wrap">
+        <TableWrap label="Journal table">
           <table data-testid="journal">
             <caption>Newest first</caption>
             <thead>
@@ -191,7 +191,7 @@ export function AssetPage({ id, principal }: { id: string; principal: Principal 
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
         {journalCursor && (
           <button type="button" onClick={() => void olderJournal()}>
             Older entries
@@ -355,7 +355,7 @@ function Documents({ asset, principal }: { asset: Asset; principal: Principal })
         <form class="grid-form" onSubmit={(e) => void send(e)}>
           <Field
             id="document-file"
-            label="Document"
+            label="Document file"
             hint="Any file type, up to the platform's size limit (25 MiB unless DOCUMENT_MAX_BYTES says otherwise)."
           >
             <input

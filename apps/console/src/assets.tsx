@@ -1,7 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
 import { call, get, type Page, type Principal } from './api.ts';
 import { ASSET_STATUSES, ASSET_TYPES, type Asset } from './types.ts';
-import { confirmAction, describedBy, Field, fieldOf, messageOf, PageHeading, Status } from './ui.tsx';
+import {
+  confirmAction,
+  describedBy,
+  Field,
+  fieldOf,
+  messageOf,
+  PageHeading,
+  Status,
+  TableWrap,
+} from './ui.tsx';
 import { toBaseUnits, toDisplayUnits } from './units.ts';
 
 /** The lifecycle actions the API allows from each status (domain/assets.ts in dapp). */
@@ -93,7 +102,7 @@ export function AssetsPage({ principal }: { principal: Principal }) {
               onInput={(e) => setSearch(e.currentTarget.value)}
             />
           </Field>
-          <Field id="asset-type-filter" label="Type">
+          <Field id="asset-type-filter" label="Filter by type">
             <select id="asset-type-filter" value={type} onChange={(e) => setType(e.currentTarget.value)}>
               <option value="">All types</option>
               {ASSET_TYPES.map((t) => (
@@ -101,7 +110,7 @@ export function AssetsPage({ principal }: { principal: Principal }) {
               ))}
             </select>
           </Field>
-          <Field id="asset-status-filter" label="Status">
+          <Field id="asset-status-filter" label="Filter by status">
             <select
               id="asset-status-filter"
               value={status}
@@ -114,7 +123,7 @@ export function AssetsPage({ principal }: { principal: Principal }) {
             </select>
           </Field>
         </search>
-        <div class="table-wrap">
+        <TableWrap label="Assets table">
           <table>
             <caption>
               {shown.length} of {assets.length} loaded assets
@@ -156,7 +165,7 @@ export function AssetsPage({ principal }: { principal: Principal }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
         {cursor && (
           <button type="button" onClick={() => void load(cursor)}>
             Load more assets

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, type Principal } from './api.ts';
 import { allInvestors } from './asset.tsx';
 import { type Investor, KYC_STATUSES } from './types.ts';
-import { describedBy, Field, fieldOf, messageOf, PageHeading, Status } from './ui.tsx';
+import { describedBy, Field, fieldOf, messageOf, PageHeading, Status, TableWrap } from './ui.tsx';
 
 const canVet = (principal: Principal) => principal.role === 'admin' || principal.role === 'compliance';
 
@@ -95,7 +95,7 @@ export function InvestorsPage({ principal }: { principal: Principal }) {
       )}
       <section aria-labelledby="investor-list-heading">
         <h2 id="investor-list-heading">All investors</h2>
-        <div class="table-wrap">
+        <TableWrap label="Investors table">
           <table>
             <caption>{investors.length} investors</caption>
             <thead>
@@ -146,7 +146,7 @@ export function InvestorsPage({ principal }: { principal: Principal }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       </section>
     </>
   );

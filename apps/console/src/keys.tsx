@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { call, get, type Page } from './api.ts';
 import { type ApiKeyInfo, ROLES } from './types.ts';
-import { confirmAction, Field, messageOf, PageHeading, Status } from './ui.tsx';
+import { confirmAction, Field, messageOf, PageHeading, Status, TableWrap } from './ui.tsx';
 
 export function ApiKeysPage() {
   const [keys, setKeys] = useState<ApiKeyInfo[]>([]);
@@ -85,7 +85,7 @@ export function ApiKeysPage() {
       </section>
       <section aria-labelledby="key-list-heading">
         <h2 id="key-list-heading">All keys</h2>
-        <div class="table-wrap">
+        <TableWrap label="API keys table">
           <table>
             <caption>Revoked keys included</caption>
             <thead>
@@ -119,7 +119,7 @@ export function ApiKeysPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
         {cursor && (
           <button type="button" onClick={() => void load(cursor)}>
             Load more keys

@@ -69,3 +69,16 @@ export function confirmAction(question: string): boolean {
   // The browser's own dialog: modal, keyboard-operable and announced by screen readers, with no code here.
   return window.confirm(question);
 }
+
+/**
+ * A table that scrolls sideways on a narrow window. Keyboard users must be able to scroll it too, so the
+ * box takes focus and is a named region (axe's scrollable-region-focusable).
+ */
+export function TableWrap(props: { label: string; children: ComponentChildren }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable box must be focusable to scroll by keyboard
+    <section class="table-wrap" aria-label={props.label} tabIndex={0}>
+      {props.children}
+    </section>
+  );
+}

@@ -1,0 +1,295 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { buildConsole } from '../support/console-build.ts';
+import { startService, TestDatabase, type TestService } from '../support/helpers.ts';
+
+// The web console in a real headless Chromium (Debian's, driven by playwright-core) against a real dapp on
+// PostgreSQL (issue 19): a person signs in, creates and activates an asset, registers and verifies
+// investors, mints and transfers, sees holders and journal change, is refused with the API's reason,
+// uploads and downloads a document, and loses the session when its key is revoked. axe-core checks every
+// page; a screenshot of each is written (DALP_CONSOLE_SCREENSHOTS=docs/images refreshes docs/console.md's).
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = process.env.DALP_CONSOLE_SCREENSHOTS ?? join(tmpdir(), 'dalp-console-screenshots');
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** Generous: the machine is shared; these bound a wait, they assert no speed. */
+const WAIT = 30_000;
+
+let db: TestDatabase;
+let svc: TestService;
+let browser: Browser;
+let admin: BrowserContext;
+let page: Page;
+const problems: string[] = [];
+const symbol = `C${Date.now().toString(36).toUpperCase()}`;
+
+function watch(p: Page): void {
+  // A CSP violation, a script error or a failed load is an error on the console.
+  // Refusals the test provokes (a 401 sign-in, a 422 transfer) are logged by Chromium as failed loads.
+  p.on('console', (m) => {
+    if (m.type() === 'error' && !/the server responded with a status of 4\d\d/.test(m.text()))
+      problems.push(`console: ${m.text()}`);
+  });
+  p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  // Lifecycle actions and deletions ask first; the person says yes.
+  p.on('dialog', (d) => void d.accept());
+}
+
+async function newSession(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const p = await context.newPage();
+  p.setDefaultTimeout(WAIT);
+  watch(p);
+  return { context, page: p };
+}
+
+/** axe-core on the page as it is: no serious or critical violation (WCAG 2 A/AA and best practices). */
+async function axe(p: Page, name: string): Promise<void> {
+  // Evaluated through the DevTools protocol, which the page's CSP does not govern (a <script> would be).
+  await p.evaluate(AXE);
+  const result = (await p.evaluate(() =>
+    (globalThis as unknown as { axe: { run(o: unknown): Promise<unknown> } }).axe.run({
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    }),
+  )) as { violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> };
+  const serious = result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  assert.deepEqual(serious, [], `axe on the ${name} page`);
+}
+
+async function shot(p: Page, name: string): Promise<void> {
+  await p.screenshot({ path: join(SHOTS, `console-${name}.png`), fullPage: true });
+}
+
+const heading = (p: Page, name: string | RegExp) => p.getByRole('heading', { level: 1, name }).waitFor();
+const see = (p: Page, text: string | RegExp) => p.getByText(text).first().waitFor();
+
+async function signIn(p: Page, key: string): Promise<void> {
+  await p.goto(`${svc.url}/`);
+  await heading(p, 'Sign in to DALP');
+  // Keyboard only: the heading has focus, Tab reaches the key field, Enter submits.
+  await p.keyboard.press('Tab');
+  assert.equal(await p.evaluate('document.activeElement?.id'), 'api-key');
+  await p.keyboard.type(key);
+  await p.keyboard.press('Enter');
+  await heading(p, 'Assets');
+}
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  buildConsole();
+  db = await TestDatabase.start();
+  svc = await startService(await db.createDatabase());
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  ({ context: admin, page } = await newSession());
+});
+after(async () => {
+  await browser?.close();
+  await svc?.close();
+  await db?.destroy();
+});
+
+describe('the web console in Chromium', () => {
+  test('sign-in refuses a wrong key with the API’s message, then admits the right one', async () => {
+    await page.goto(`${svc.url}/`);
+    await heading(page, 'Sign in to DALP');
+    await axe(page, 'sign-in');
+    await shot(page, 'sign-in');
+    await page.getByLabel('API key').fill('dalp_wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await see(page, 'the API key is not valid');
+    await signIn(page, svc.adminKey);
+    // The key is not kept by the browser: only an HttpOnly session cookie.
+    const cookies = await admin.cookies();
+    assert.deepEqual(
+      cookies.map((c) => [c.name, c.httpOnly, c.sameSite]),
+      [['dalp_session', true, 'Strict']],
+    );
+    assert.equal(await page.evaluate('document.cookie'), '', 'no script can read the session');
+  });
+
+  test('assets: a refused field shows the API’s reason next to it; create, then activate after confirming', async () => {
+    await page.getByLabel('Symbol', { exact: true }).fill('lower case');
+    await page.getByLabel('Name', { exact: true }).fill('Console Fund');
+    await page.getByRole('button', { name: 'Create asset' }).click();
+    const fieldError = page.locator('#asset-symbol-error');
+    await fieldError.waitFor();
+    assert.match((await fieldError.textContent()) ?? '', /symbol/);
+    await page.getByLabel('Symbol', { exact: true }).fill(symbol);
+    await page.getByLabel('Type', { exact: true }).selectOption('fund');
+    await page.getByLabel('Decimals', { exact: true }).fill('2');
+    await page.getByRole('button', { name: 'Create asset' }).click();
+    await see(page, `Created ${symbol} as a draft.`);
+    await page.getByRole('button', { name: `Activate ${symbol}` }).click();
+    await see(page, `${symbol} is now active.`);
+    await page.getByLabel('Search symbol or name').fill(symbol.toLowerCase());
+    await page.getByLabel('Filter by status').selectOption('active');
+    await see(page, '1 of 1 loaded assets');
+    await axe(page, 'assets');
+    await shot(page, 'assets');
+  });
+
+  test('investors: register three, verify two', async () => {
+    await page.getByRole('link', { name: 'Investors' }).click();
+    await heading(page, 'Investors');
+    for (const [name, country] of [
+      ['Alice Console', 'BE'],
+      ['Bob Console', 'NL'],
+      ['Carol Pending', 'BE'],
+    ] as const) {
+      await page.getByLabel('Name').fill(name);
+      await page.getByLabel('Country', { exact: true }).fill(country);
+      await page.getByRole('button', { name: 'Register investor' }).click();
+      await see(page, `Registered ${name}.`);
+    }
+    for (const name of ['Alice Console', 'Bob Console']) {
+      await page.getByLabel(`KYC status of ${name}`).selectOption('verified');
+      await see(page, `${name}: KYC verified, country`);
+    }
+    await axe(page, 'investors');
+    await shot(page, 'investors');
+  });
+
+  test('asset page: mint and transfer in display units; holders and journal follow; a refusal shows its reason', async () => {
+    await page.getByRole('link', { name: 'Assets' }).click();
+    await page.getByRole('link', { name: symbol }).click();
+    await heading(page, new RegExp(`^${symbol}`));
+    await page.getByLabel('Action').selectOption('mint');
+    await page.getByLabel('To investor').selectOption({ label: 'Alice Console (BE, verified)' });
+    await page.getByLabel(`Amount (${symbol})`).fill('100.5');
+    await page.getByRole('button', { name: 'Mint' }).click();
+    await see(page, `Mint of 100.5 ${symbol} recorded.`);
+    await page.getByTestId('total-supply').getByText('100.5', { exact: true }).waitFor();
+
+    await page.getByLabel('Action').selectOption('transfer');
+    await page.getByLabel('From investor').selectOption({ label: 'Alice Console (BE, verified)' });
+    await page.getByLabel('To investor').selectOption({ label: 'Bob Console (NL, verified)' });
+    await page.getByLabel(`Amount (${symbol})`).fill('20.25');
+    await page.getByRole('button', { name: 'Transfer' }).click();
+    await see(page, `Transfer of 20.25 ${symbol} recorded.`);
+    const holders = page.getByTestId('holders');
+    await holders.getByRole('row', { name: 'Bob Console 20.25' }).waitFor();
+    await holders.getByRole('row', { name: 'Alice Console 80.25' }).waitFor();
+    // The API received base units: 100.5 with two decimals is 10050.
+    const entries = await svc.sql('SELECT kind, amount::text FROM journal ORDER BY created_at');
+    assert.deepEqual(
+      entries.map((e) => [e.kind, e.amount]),
+      [
+        ['mint', '10050'],
+        ['transfer', '2025'],
+      ],
+    );
+    const journalRows = page.getByTestId('journal').locator('tbody tr');
+    assert.equal(await journalRows.count(), 2);
+    assert.match((await journalRows.nth(0).textContent()) ?? '', /transfer/, 'newest first');
+
+    // Refused: Carol is not KYC verified; and Bob holds less than he would send.
+    await page.getByLabel('To investor').selectOption({ label: 'Carol Pending (BE, pending)' });
+    await page.getByLabel(`Amount (${symbol})`).fill('1');
+    await page.getByRole('button', { name: 'Transfer' }).click();
+    await see(page, /Transfer refused: .*has KYC status pending/);
+    await page.getByLabel('From investor').selectOption({ label: 'Bob Console (NL, verified)' });
+    await page.getByLabel('To investor').selectOption({ label: 'Alice Console (BE, verified)' });
+    await page.getByLabel(`Amount (${symbol})`).fill('30');
+    await page.getByRole('button', { name: 'Transfer' }).click();
+    await see(page, /Transfer refused: investor .* holds 2025, less than 3000/);
+    // Too many decimals never reaches the API.
+    await page.getByLabel(`Amount (${symbol})`).fill('1.234');
+    await page.getByRole('button', { name: 'Transfer' }).click();
+    await see(page, 'This asset has 2 decimals: at most 2 digits after the point.');
+    assert.equal((await svc.sql('SELECT 1 FROM journal')).length, 2);
+    await axe(page, 'asset');
+    await shot(page, 'asset');
+
+    // A narrow window: nothing is wider than the screen (tables scroll inside their own box).
+    await page.setViewportSize({ width: 360, height: 780 });
+    const overflow = (await page.evaluate(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    )) as number;
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than a 360px window`);
+    await axe(page, 'asset (narrow)');
+    await shot(page, 'asset-narrow');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  test('documents: upload with progress, download the same bytes, delete', async () => {
+    const bytes = Buffer.from(`prospectus of ${symbol}\n`.repeat(2000));
+    await page
+      .getByLabel('Document file')
+      .setInputFiles({ name: 'prospectus.txt', mimeType: 'text/plain', buffer: bytes });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await see(page, 'Uploaded prospectus.txt.');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'prospectus.txt' }).click(),
+    ]);
+    assert.deepEqual(readFileSync((await download.path())!), bytes);
+    await page.getByRole('button', { name: 'Delete prospectus.txt' }).click();
+    await see(page, 'Deleted prospectus.txt.');
+    assert.equal(await page.getByRole('link', { name: 'prospectus.txt' }).count(), 0);
+  });
+
+  test('operations: the replica, its version and each dependency from /readyz', async () => {
+    await page.getByRole('link', { name: 'Operations' }).click();
+    await heading(page, 'Operations');
+    await page.getByTestId('replica').waitFor();
+    const readyz = (await (await fetch(`${svc.url}/readyz`)).json()) as { replica: string; version: string };
+    assert.equal(await page.getByTestId('replica').textContent(), readyz.replica);
+    await see(page, readyz.version);
+    await see(page, 'database');
+    await axe(page, 'operations');
+    await shot(page, 'operations');
+  });
+
+  test('API keys: a new key is shown once; revoking it ends the session signed in with it', async () => {
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await heading(page, 'API keys');
+    await page.getByLabel('Name').fill('console issuer');
+    await page.getByLabel('Role').selectOption('issuer');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = (await page.getByTestId('created-key').textContent()) ?? '';
+    assert.match(key, /^dalp_/);
+    await axe(page, 'API keys');
+    await shot(page, 'api-keys');
+
+    const issuer = await newSession();
+    try {
+      await signIn(issuer.page, key);
+      // What the issuer role may not do is not offered.
+      assert.equal(await issuer.page.getByRole('link', { name: 'API keys' }).count(), 0);
+      await issuer.page.getByRole('link', { name: 'Investors' }).click();
+      await heading(issuer.page, 'Investors');
+      assert.equal(await issuer.page.getByRole('button', { name: 'Register investor' }).count(), 0);
+
+      await page.getByRole('button', { name: 'Revoke console issuer' }).click();
+      await see(page, 'Revoked console issuer.');
+      await issuer.page.getByRole('link', { name: 'Assets' }).click();
+      await heading(issuer.page, 'Sign in to DALP');
+      await see(issuer.page, /Your session has ended/);
+    } finally {
+      await issuer.context.close();
+    }
+  });
+
+  test('sign-out ends the session: a reload asks to sign in again', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await heading(page, 'Sign in to DALP');
+    await page.reload();
+    await heading(page, 'Sign in to DALP');
+    assert.equal(
+      (
+        await svc.sql('SELECT 1 FROM sessions s JOIN api_keys k ON k.id = s.api_key_id WHERE k.name = $1', [
+          'bootstrap-admin',
+        ])
+      ).length,
+      0,
+    );
+    assert.deepEqual(problems, []);
+  });
+});
