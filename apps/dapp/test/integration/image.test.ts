@@ -191,6 +191,8 @@ describe('the dapp container image', {
     const files = appLayers.flatMap((layer) => layer.files);
     assert.ok(files.includes('app/apps/dapp/dist/main.js'));
     assert.ok(files.some((f) => f.startsWith('app/apps/dapp/migrations/') && f.endsWith('.sql')));
+    // The web console's built files (served from ../console/dist relative to dist/http/plugins).
+    assert.ok(files.includes('app/apps/console/dist/index.html'));
     // The nested copy npm keeps under apps/dapp (the root holds another version): its loss once broke the image.
     assert.ok(files.includes('app/apps/dapp/node_modules/uuid/package.json'));
     for (const file of files) {
