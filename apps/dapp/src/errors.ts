@@ -219,7 +219,11 @@ export const errors = {
     () => 'the session has ended; sign in again',
   ),
   noSession: define(
-    { status: 401, code: 'no_session', when: 'a session route is called without a console session cookie' },
+    {
+      status: 404,
+      code: 'no_session',
+      when: 'a session route is called with an API key rather than a console session cookie: there is no session to show or end',
+    },
     () => 'this route needs a console session (sign in at POST /api/v1/sessions)',
   ),
   csrfTokenInvalid: define(

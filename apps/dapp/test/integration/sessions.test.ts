@@ -121,7 +121,7 @@ describe('console sessions', () => {
     );
     assert.equal(bearer.status, 200, JSON.stringify(bearer.body));
     // A session route without a session.
-    assertErrorShape(await replicaA.admin.get('/api/v1/sessions/current'), 401, 'no_session');
+    assertErrorShape(await replicaA.admin.get('/api/v1/sessions/current'), 404, 'no_session');
     assertErrorShape(
       await replicaA.anonymous.get('/api/v1/assets', { cookie: 'dalp_session=forged' }),
       401,
