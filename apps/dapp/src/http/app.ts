@@ -82,7 +82,12 @@ export async function buildApp(runtime: Runtime, logger: FastifyBaseLogger): Pro
     },
   });
 
-  const context: RouteContext = { runtime, reads: runtime.reads };
+  const { authFailuresPerMinute } = runtime.config;
+  const authFailures =
+    authFailuresPerMinute > 0
+      ? new SlidingWindowLimit(runtime.cache, 'af', authFailuresPerMinute)
+      : undefined;
+  const context: RouteContext = { runtime, reads: runtime.reads, authFailures };
   await app.register(opsRoutes, context);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -91,15 +96,7 @@ export async function buildApp(runtime: Runtime, logger: FastifyBaseLogger): Pro
       // The API speaks JSON only (documents install their own parser); text bodies are a 415, not a 400.
       api.removeContentTypeParser('text/plain');
       registerRouteDescriptions(api);
-      const { authFailuresPerMinute } = runtime.config;
-      registerAuth(
-        api,
-        runtime.useCases.apiKeys,
-        runtime.stores.sessions,
-        authFailuresPerMinute > 0
-          ? new SlidingWindowLimit(runtime.cache, 'af', authFailuresPerMinute)
-          : undefined,
-      );
+      registerAuth(api, runtime.useCases.apiKeys, runtime.stores.sessions, authFailures);
       registerRateLimit(api, runtime.cache, runtime.config.rateLimitPerMinute);
       registerTextGuard(api);
       await api.register(assetRoutes, context);

@@ -11,12 +11,13 @@ import { startService, TestDatabase, type TestService } from '../support/helpers
 let db: TestDatabase;
 let replicaA: TestService;
 let replicaB: TestService;
+let databaseUrl: string;
 before(async () => {
   buildConsole();
   db = await TestDatabase.start();
-  const url = await db.createDatabase();
-  replicaA = await startService(url, { TRUST_PROXY: 'true' });
-  replicaB = await startService(url, { MIGRATE_ON_START: 'false' });
+  databaseUrl = await db.createDatabase();
+  replicaA = await startService(databaseUrl, { TRUST_PROXY: 'true' });
+  replicaB = await startService(databaseUrl, { MIGRATE_ON_START: 'false' });
 });
 after(async () => {
   await replicaA?.close();
@@ -188,6 +189,33 @@ describe('console sessions', () => {
       401,
       'invalid_api_key',
     );
+  });
+});
+
+describe('sign-in under the abuse limits', () => {
+  test('wrong keys count as failed authentications, and sign-in is rate limited by address, never a 500', async () => {
+    const limited = await startService(databaseUrl, {
+      MIGRATE_ON_START: 'false',
+      DALP_BOOTSTRAP_ADMIN_KEY: replicaA.adminKey,
+      AUTH_FAILURES_PER_MINUTE: '2',
+      RATE_LIMIT_PER_MINUTE: '3',
+    });
+    try {
+      for (let i = 0; i < 2; i++)
+        assertErrorShape(await limited.anonymous.post('/api/v1/sessions', { apiKey: `dalp_wrong${i}` }), 401);
+      assertErrorShape(
+        await limited.anonymous.post('/api/v1/sessions', { apiKey: limited.adminKey }),
+        429,
+        'too_many_auth_failures',
+      );
+      assertErrorShape(
+        await limited.anonymous.post('/api/v1/sessions', { apiKey: limited.adminKey }),
+        429,
+        'rate_limited',
+      );
+    } finally {
+      await limited.close();
+    }
   });
 });
 

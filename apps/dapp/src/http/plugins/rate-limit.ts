@@ -13,7 +13,8 @@ export function registerRateLimit(app: FastifyInstance, cache: Cache, perMinute:
   if (perMinute <= 0) return;
   const limit = new SlidingWindowLimit(cache, 'rl', perMinute);
   app.addHook('onRequest', async (request) => {
-    const verdict = await limit.hit(request.principal!.id);
+    // The one route without a principal (console sign-in) counts against the client's address.
+    const verdict = await limit.hit(request.principal?.id ?? `ip:${request.ip}`);
     if (verdict && !verdict.allowed) throw errors.rateLimited(perMinute, verdict.retryAfterSeconds);
   });
 }

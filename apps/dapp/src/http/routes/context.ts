@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { SlidingWindowLimit } from '../../rate-limits.ts';
 import type { ReadCache } from '../../read-cache.ts';
 import type { Runtime } from '../../runtime.ts';
 
@@ -7,6 +8,8 @@ import type { Runtime } from '../../runtime.ts';
 export interface RouteContext {
   runtime: Runtime;
   reads: ReadCache;
+  /** Unknown or revoked keys per client address (AUTH_FAILURES_PER_MINUTE); absent when 0. */
+  authFailures?: SlidingWindowLimit;
 }
 
 /** The Fastify instance with TypeBox typing, so handlers see validated, typed bodies and params. */

@@ -34,7 +34,7 @@ function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): Fasti
 }
 
 /** Console sign-in: an API key is exchanged for a session kept in PostgreSQL (docs/console.md). */
-export async function sessionRoutes(fastify: FastifyInstance, { runtime }: RouteContext) {
+export async function sessionRoutes(fastify: FastifyInstance, { runtime, authFailures }: RouteContext) {
   const app = typed(fastify);
   const sessions = runtime.stores.sessions;
   const keys = runtime.useCases.apiKeys;
@@ -58,8 +58,16 @@ export async function sessionRoutes(fastify: FastifyInstance, { runtime }: Route
       const key = request.body.apiKey;
       // Same lookup (and digest) as a Bearer key; the replica's memory of keys is not consulted, so a
       // just-revoked key never opens a session.
+      // Wrong keys count against the client's address as they do with a Bearer header (plugins/auth.ts).
+      if (authFailures) {
+        const verdict = await authFailures.peek(request.ip);
+        if (verdict && !verdict.allowed) throw errors.authFailuresLimited(verdict.retryAfterSeconds);
+      }
       const principal = await keys.verify(key, hash('sha256', key, 'base64'));
-      if (!principal) throw errors.invalidApiKey();
+      if (!principal) {
+        if (authFailures) await authFailures.hit(request.ip);
+        throw errors.invalidApiKey();
+      }
       const session = await sessions.create(principal, SESSION_TTL_MS);
       return reply
         .code(201)
