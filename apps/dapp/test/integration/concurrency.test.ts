@@ -239,11 +239,8 @@ const ledgerWrite = (
   return { assetId, kind, ...parties, amount, idempotencyKey: key, requestHash: key };
 };
 
-// The 500 of issue 20's journal test: mints and burns locked their asset FOR UPDATE, which also blocks the
-// KEY SHARE lock the balances table's foreign key takes when a transfer opens a balance row. The transfer
-// then held its sender's balance while waiting for the asset, and the burn, holding the asset, waited for
-// that balance: a deadlock, retried up to five times by Database.transaction and then answered with 500.
-test('a transfer that opens a balance row never waits for a burn holding the asset, so the two cannot deadlock', async () => {
+/** A fresh asset whose investor `a` holds 100 and whose investor `b` has no balance row yet. */
+async function assetWithOneHolder() {
   const { assetId, investors } = await seedLedger(svc.admin, { investors: 2 });
   const [a, b] = investors as [string, string];
   const minted = await svc.admin.post(
@@ -252,6 +249,15 @@ test('a transfer that opens a balance row never waits for a burn holding the ass
     { 'idempotency-key': idempotencyKey() },
   );
   assert.equal(minted.status, 201);
+  return { assetId, a, b };
+}
+
+// The 500 of issue 20's journal test: mints and burns locked their asset FOR UPDATE, which also blocks the
+// KEY SHARE lock the balances table's foreign key takes when a transfer opens a balance row. The transfer
+// then held its sender's balance while waiting for the asset, and the burn, holding the asset, waited for
+// that balance: a deadlock, retried up to five times by Database.transaction and then answered with 500.
+test('a transfer that opens a balance row never waits for a burn holding the asset, so the two cannot deadlock', async () => {
+  const { assetId, a, b } = await assetWithOneHolder();
   const ledger = svc.runtime.stores.ledger;
   const actor = await adminActor('deadlock');
 
@@ -278,14 +284,7 @@ test('a transfer that opens a balance row never waits for a burn holding the ass
 });
 
 test('a transfer that opens a balance row does not wait for a status change holding the asset', async () => {
-  const { assetId, investors } = await seedLedger(svc.admin, { investors: 2 });
-  const [a, b] = investors as [string, string];
-  const minted = await svc.admin.post(
-    `/api/v1/assets/${assetId}/mint`,
-    { to: a, amount: '100' },
-    { 'idempotency-key': idempotencyKey() },
-  );
-  assert.equal(minted.status, 201);
+  const { assetId, a, b } = await assetWithOneHolder();
   const actor = await adminActor('status');
 
   // Closing the asset, held right after it locked the asset row: the transfer commits first, so it applies.
