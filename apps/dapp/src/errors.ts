@@ -418,6 +418,15 @@ export const errors = {
     },
     () => 'the database did not answer in time; retry shortly',
   ),
+  writeConflict: define(
+    {
+      status: 503,
+      code: 'write_conflict',
+      when: "a write lost its race with other writers of the same rows again and again (PostgreSQL deadlock or serialization failure, after the service's own retries); retry after `Retry-After` seconds with the same `Idempotency-Key`",
+      headers: RETRY,
+    },
+    () => 'the write conflicted with concurrent writes; retry shortly',
+  ),
   objectStoreUnavailable: define(
     {
       status: 503,

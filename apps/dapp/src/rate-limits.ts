@@ -33,7 +33,8 @@ export class SlidingWindowLimit {
       this.cache.get(this.key(id, window - 1)),
     ]);
     if (current === undefined) return undefined;
-    return this.judge(Number(previous ?? 0), current, elapsed, this.limit);
+    // The hit is counted whether it is allowed or not: a later request comes on top of it.
+    return this.judge(Number(previous ?? 0), current, current, elapsed);
   }
 
   /** Judges one more hit for `id` without counting it. */
@@ -43,28 +44,51 @@ export class SlidingWindowLimit {
       this.cache.get(this.key(id, window)),
       this.cache.get(this.key(id, window - 1)),
     ]);
-    return this.judge(Number(previous ?? 0), Number(current ?? 0) + 1, elapsed, this.limit);
+    // The judged hit is not counted: a later request would be judged with the same count.
+    const counted = Number(current ?? 0);
+    return this.judge(Number(previous ?? 0), counted + 1, counted, elapsed);
   }
 
   private key(id: string, window: number): string {
     return `${this.prefix}:${id}:${window}`;
   }
 
-  private position(): { window: number; elapsed: number } {
-    const seconds = this.now() / 1000;
-    const window = Math.floor(seconds / this.windowSeconds);
-    return { window, elapsed: (seconds - window * this.windowSeconds) / this.windowSeconds };
+  private get windowMs(): number {
+    return this.windowSeconds * 1000;
   }
 
-  /** `current` includes the hit being judged; `elapsed` is the fraction of the current window gone. */
-  private judge(previous: number, current: number, elapsed: number, limit: number): Verdict {
-    if (previous * (1 - elapsed) + current <= limit) return { allowed: true, retryAfterSeconds: 0 };
-    // When the previous window's weight has fallen enough, or, if the current window alone is over the
-    // limit, when it has become the previous one and decayed as far.
-    const fraction = current <= limit ? 1 - (limit - current) / previous : 1 + (1 - limit / current);
-    return {
-      allowed: false,
-      retryAfterSeconds: Math.max(1, Math.ceil((fraction - elapsed) * this.windowSeconds)),
-    };
+  /** The current window's number, and the whole milliseconds of it gone. */
+  private position(): { window: number; elapsed: number } {
+    const ms = Math.floor(this.now());
+    const window = Math.floor(ms / this.windowMs);
+    return { window, elapsed: ms - window * this.windowMs };
+  }
+
+  /**
+   * `judged` is the current window's count with the hit being judged; `counted` what the window holds once
+   * it is judged (`judged` itself when the hit is counted, one less when it is not); `elapsed` is the
+   * milliseconds of the current window gone. When refused, Retry-After is the time after which one more
+   * request, counted on top of `counted`, would be allowed: the refused hit is not that request.
+   *
+   * In whole milliseconds, every side multiplied by the window: in floating point a request sent exactly
+   * Retry-After later could still be refused (0.4 - 0.25 is not 0.15), or Retry-After be a second long.
+   */
+  private judge(previous: number, judged: number, counted: number, elapsed: number): Verdict {
+    const { limit, windowMs } = this;
+    // previous * (1 - elapsed / windowMs) + judged <= limit
+    if (previous * (windowMs - elapsed) + judged * windowMs <= limit * windowMs) {
+      return { allowed: true, retryAfterSeconds: 0 };
+    }
+    const next = counted + 1;
+    // The first millisecond `at` (from this window's start) at which the next request is allowed. Within
+    // this window, once the previous window's weight has fallen enough: previous * (windowMs - at) <=
+    // (limit - next) * windowMs, where previous > 0 (else the hit would have been allowed). Else in the next
+    // window, where this window's count is the previous one and the request its first hit:
+    // counted * (windowMs - (at - windowMs)) <= (limit - 1) * windowMs.
+    const at =
+      next <= limit
+        ? windowMs - Math.floor(((limit - next) * windowMs) / previous)
+        : 2 * windowMs - Math.floor(((limit - 1) * windowMs) / counted);
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((at - elapsed) / 1000)) };
   }
 }

@@ -38,8 +38,13 @@ export function assetFromRow(row: AssetRow): Asset {
   };
 }
 
+/**
+ * Locks the asset row against other writers of it. NO KEY UPDATE (nothing changes an asset's id): FOR UPDATE
+ * would also make every insert that references the asset (a transfer opening a balance row, a document)
+ * wait for this transaction, through its foreign key's KEY SHARE lock.
+ */
 async function lockAsset(db: Queryable, id: string): Promise<Asset> {
-  const { rows } = await db.query<AssetRow>('SELECT * FROM assets WHERE id = $1 FOR UPDATE', [id]);
+  const { rows } = await db.query<AssetRow>('SELECT * FROM assets WHERE id = $1 FOR NO KEY UPDATE', [id]);
   if (!rows[0]) throw errors.assetNotFound(id);
   return assetFromRow(rows[0]);
 }

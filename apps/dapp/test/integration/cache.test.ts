@@ -182,10 +182,11 @@ describe('rate limits per API key, shared across replicas', () => {
     for (let i = 0; i < 10; i++)
       statuses.push((await (i % 2 ? limitedA : limitedB).get('/api/v1/assets')).status);
     assert.deepEqual(statuses, Array(10).fill(200));
-    // The limit is a sliding window estimated from two fixed-window counters (apps/dapp/src/http/rate-limits.ts),
+    // The limit is a sliding window estimated from two fixed-window counters (apps/dapp/src/rate-limits.ts),
     // and the refused request is counted too: these 11 hits of a new key must first become the previous
-    // window's count, then decay until 10 of 11 remain, which is (2 - 10/11) windows after this window began.
-    const retryAt = (now: number) => Math.max(1, Math.ceil((2 - 10 / 11 - (now % 60_000) / 60_000) * 60));
+    // window's count, then decay until 9 of 11 remain beside the next request, the first of its window,
+    // which is (2 - 9/11) windows after this window began.
+    const retryAt = (now: number) => Math.max(1, Math.ceil((2 - 9 / 11 - (now % 60_000) / 60_000) * 60));
     const latest = retryAt(Date.now());
     const limited = await limitedA.get('/api/v1/assets');
     const earliest = retryAt(Date.now());

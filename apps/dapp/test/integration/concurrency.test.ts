@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { LedgerKind } from '../../src/domain/ledger.ts';
 import {
   idempotencyKey,
   postTransfer,
@@ -8,6 +9,7 @@ import {
   startService,
   TestDatabase,
   type TestService,
+  waitUntil,
 } from '../support/helpers.ts';
 import { assertBooksBalance } from '../support/ledger-workload.ts';
 
@@ -140,5 +142,162 @@ test('concurrent mints never push supply past the maximum', async () => {
   );
   const [asset] = await svc.sql('SELECT total_supply FROM assets WHERE id = $1', [assetId]);
   assert.equal(asset.total_supply, '99');
+  await assertBooksBalance(svc, assetId);
+});
+
+/**
+ * Runs `writes` while the first transaction statement that `holds` names stays open after it ran: the
+ * transaction is held right there, with the locks that statement took, until `writes` has settled. Returns
+ * what `writes` did, whether anything waited on the held transaction meanwhile, and every write conflict
+ * (serialization failure, deadlock) that any statement met, held or not.
+ */
+async function whileHeld<T>(
+  holds: (text: string, name: string | undefined) => boolean,
+  hold: () => Promise<unknown>,
+  writes: () => Promise<T>,
+) {
+  const runtimeDb = svc.runtime.db;
+  const conflicts: string[] = [];
+  const noted = <R>(promise: Promise<R>) =>
+    promise.catch((error: { code?: string }) => {
+      if (error.code === '40P01' || error.code === '40001') conflicts.push(error.code);
+      throw error;
+    });
+  let held: { pid: number; release: () => void } | undefined;
+  let reached!: () => void;
+  const holding = new Promise<void>((resolve) => (reached = resolve));
+  const query = runtimeDb.query.bind(runtimeDb);
+  const transaction = runtimeDb.transaction.bind(runtimeDb);
+  runtimeDb.query = ((config: never, values?: unknown[]) =>
+    noted(query(config, values))) as typeof runtimeDb.query;
+  runtimeDb.transaction = ((work, attempts) =>
+    transaction(
+      (client) =>
+        work({
+          query: async (config: string | { text: string; name?: string }, values?: unknown[]) => {
+            const result = await noted(client.query(config as never, values));
+            const text = typeof config === 'string' ? config : config.text;
+            const name = typeof config === 'string' ? undefined : config.name;
+            if (!held && holds(text, name)) {
+              const [{ pid }] = (await client.query('SELECT pg_backend_pid() AS pid')).rows;
+              await new Promise<void>((release) => {
+                held = { pid, release };
+                reached();
+              });
+            }
+            return result;
+          },
+        } as never),
+      attempts,
+    )) as typeof runtimeDb.transaction;
+  try {
+    const holder = hold();
+    await Promise.race([
+      holding,
+      holder.finally(() => {
+        throw new Error('the held transaction ended without running the statement to hold it at');
+      }),
+    ]);
+    let settled = false;
+    const done = writes().finally(() => {
+      settled = true;
+    });
+    done.catch(() => undefined); // judged below, once the held transaction is released
+    // Until the writes are done, or one of their statements is found waiting for the held transaction.
+    let waited = false;
+    await waitUntil('the writes to finish or to wait for the held transaction', async () => {
+      if (settled) return true;
+      const waiting = await svc.sql(
+        'SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+        [held!.pid],
+      );
+      waited = waiting.length > 0;
+      return waited;
+    });
+    held!.release();
+    const [outcome, holderOutcome] = await Promise.allSettled([done, holder]);
+    return { waited, outcome, holderOutcome, conflicts };
+  } finally {
+    held?.release();
+    runtimeDb.query = query;
+    runtimeDb.transaction = transaction;
+  }
+}
+
+async function adminActor(requestId: string) {
+  const [{ id }] = await svc.sql("SELECT id FROM api_keys WHERE role = 'admin' LIMIT 1");
+  return { principalId: id as string, requestId };
+}
+
+const ledgerWrite = (
+  assetId: string,
+  kind: LedgerKind,
+  parties: { from?: string; to?: string },
+  amount: bigint,
+) => {
+  const key = idempotencyKey();
+  return { assetId, kind, ...parties, amount, idempotencyKey: key, requestHash: key };
+};
+
+/** A fresh asset whose investor `a` holds 100 and whose investor `b` has no balance row yet. */
+async function assetWithOneHolder() {
+  const { assetId, investors } = await seedLedger(svc.admin, { investors: 2 });
+  const [a, b] = investors as [string, string];
+  const minted = await svc.admin.post(
+    `/api/v1/assets/${assetId}/mint`,
+    { to: a, amount: '100' },
+    { 'idempotency-key': idempotencyKey() },
+  );
+  assert.equal(minted.status, 201);
+  return { assetId, a, b };
+}
+
+// The 500 of issue 20's journal test: mints and burns locked their asset FOR UPDATE, which also blocks the
+// KEY SHARE lock the balances table's foreign key takes when a transfer opens a balance row. The transfer
+// then held its sender's balance while waiting for the asset, and the burn, holding the asset, waited for
+// that balance: a deadlock, retried up to five times by Database.transaction and then answered with 500.
+test('a transfer that opens a balance row never waits for a burn holding the asset, so the two cannot deadlock', async () => {
+  const { assetId, a, b } = await assetWithOneHolder();
+  const ledger = svc.runtime.stores.ledger;
+  const actor = await adminActor('deadlock');
+
+  // The burn is held right after its first statement: it holds the asset, and next locks a's balance.
+  const { waited, outcome, holderOutcome, conflicts } = await whileHeld(
+    (_, name) => name === 'ledger-claim-lock',
+    () => ledger.write(ledgerWrite(assetId, 'burn', { from: a }, 10n), actor),
+    // b has no balance row yet: the transfer inserts one, which checks the asset through the foreign key.
+    () => ledger.write(ledgerWrite(assetId, 'transfer', { from: a, to: b }, 30n), actor),
+  );
+  assert.equal(waited, false, 'the transfer waited for the lock a burn holds on its asset');
+  assert.equal(outcome.status, 'fulfilled', String((outcome as PromiseRejectedResult).reason));
+  assert.equal(holderOutcome.status, 'fulfilled', String((holderOutcome as PromiseRejectedResult).reason));
+  assert.deepEqual(conflicts, [], 'no statement met a deadlock or a serialization failure');
+
+  const balances = await svc.sql('SELECT investor_id, amount FROM balances WHERE asset_id = $1', [assetId]);
+  assert.deepEqual(Object.fromEntries(balances.map((r) => [r.investor_id, r.amount])), {
+    [a]: '60',
+    [b]: '30',
+  });
+  const [asset] = await svc.sql('SELECT total_supply FROM assets WHERE id = $1', [assetId]);
+  assert.equal(asset.total_supply, '90');
+  await assertBooksBalance(svc, assetId);
+});
+
+test('a transfer that opens a balance row does not wait for a status change holding the asset', async () => {
+  const { assetId, a, b } = await assetWithOneHolder();
+  const actor = await adminActor('status');
+
+  // Closing the asset, held right after it locked the asset row: the transfer commits first, so it applies.
+  const { waited, outcome, holderOutcome, conflicts } = await whileHeld(
+    (text) => /^SELECT \* FROM assets WHERE id = \$1 FOR/.test(text),
+    () => svc.runtime.stores.assets.setStatus(assetId, 'closed', actor),
+    () => svc.runtime.stores.ledger.write(ledgerWrite(assetId, 'transfer', { from: a, to: b }, 30n), actor),
+  );
+  assert.equal(waited, false, 'the transfer waited for the lock a status change holds on its asset');
+  assert.equal(outcome.status, 'fulfilled', String((outcome as PromiseRejectedResult).reason));
+  assert.equal(holderOutcome.status, 'fulfilled', String((holderOutcome as PromiseRejectedResult).reason));
+  assert.deepEqual(conflicts, []);
+  const [asset] = await svc.sql('SELECT status FROM assets WHERE id = $1', [assetId]);
+  assert.equal(asset.status, 'closed');
   await assertBooksBalance(svc, assetId);
 });

@@ -83,3 +83,37 @@ test('a data exception (malformed value, a NUL in text) is the catalog’s inval
     await db.close();
   }
 });
+
+test('a transaction that keeps losing races (deadlock, serialization failure) is tried 5 times, then the catalog’s write_conflict, a 503', async () => {
+  const db = new Database({ connectionString: url, max: 1 });
+  try {
+    for (const sqlstate of ['40P01', '40001']) {
+      let runs = 0;
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          runs++;
+          // PostgreSQL itself raises the SQLSTATE a lost race raises, inside the transaction.
+          await tx.query(`DO $$ BEGIN RAISE EXCEPTION 'lost the race' USING ERRCODE = '${sqlstate}'; END $$`);
+        }),
+        (error: unknown) => {
+          assert.ok(errors.writeConflict.is(error), String(error));
+          assert.equal((error as ApiError).status, 503);
+          assert.equal((error as ApiError).headers['retry-after'], '2');
+          assert.equal(((error as ApiError).cause as { code?: string }).code, sqlstate);
+          return true;
+        },
+      );
+      assert.equal(runs, 5, `${sqlstate}: the work ran once and again four times`);
+    }
+    // A race lost once is won on the next attempt, and the caller never hears of it.
+    let runs = 0;
+    const won = await db.transaction(async (tx) => {
+      runs++;
+      if (runs === 1) await tx.query(`DO $$ BEGIN RAISE EXCEPTION 'lost' USING ERRCODE = '40P01'; END $$`);
+      return (await tx.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one;
+    });
+    assert.deepEqual([won, runs], [1, 2]);
+  } finally {
+    await db.close();
+  }
+});

@@ -38,6 +38,9 @@ async function drill(scenario: string, ...flags: string[]) {
   return { run, out, evidence, record: evidence.drills[0]! };
 }
 
+/** The suite's bound on database-failover's writes-back time (the goal, 15 s, is judged by the bench). */
+const SUITE_WRITES_BACK_SECONDS = 30;
+
 const check = (r: DrillRecord, name: string) => r.verdict?.checks.find((c) => c.name === name);
 const faultEvent = (r: DrillRecord) => r.events.find((e) => e.kind === 'fault');
 
@@ -75,15 +78,24 @@ describe('dalp drill against the lab', { timeout: 600_000 }, () => {
     );
   });
 
-  test('database-failover: writes come back within 15 s, no acknowledged write lost, the app share measured', async () => {
-    const { run, evidence, record } = await drill('database-failover');
+  // The 15 s goal is a speed target, judged by `npm run bench -- drills` (medians of three runs), not here:
+  // on a shared CI machine this failover took 15.4 s once (10.5 s median on a quiet one), and a timed
+  // assertion that fails on a slow machine proves nothing about the platform. The suite's bound, 30 s,
+  // still fails a failover that does not happen or that runs on Patroni's shipped defaults (32 s).
+  test('database-failover: writes come back (bounded at 30 s in the suite), no acknowledged write lost, the app share measured', async () => {
+    const { run, evidence, record } = await drill(
+      'database-failover',
+      '--threshold',
+      `writes-back-seconds=${SUITE_WRITES_BACK_SECONDS}`,
+    );
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     const killed = faultEvent(record)!.subject;
     const promoted = record.events.find((e) => e.kind === 'postgres-primary');
     assert.ok(promoted && promoted.subject !== killed, 'the watch saw another member become primary');
     const m = record.measures!;
     assert.ok(m.requests.byOp.transfer!.failed > 0, 'the clients saw the failover');
-    assert.ok(m.writesBackSeconds !== null && m.writesBackSeconds <= 15);
+    assert.ok(m.writesBackSeconds !== null && m.writesBackSeconds <= SUITE_WRITES_BACK_SECONDS);
+    assert.equal(check(record, 'writes-back-seconds')?.limit, `<= ${SUITE_WRITES_BACK_SECONDS}`);
     assert.equal(m.lostWrites.count, 0);
     assert.equal(m.duplicates, 0);
     assert.ok(m.appShare && m.appShare.seconds >= 0, 'the application share of the failover');

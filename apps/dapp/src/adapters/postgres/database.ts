@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../config.ts';
 import { errors } from '../../errors.ts';
 import { type DependencyObserver, UNOBSERVED } from '../../ports/dependency-observer.ts';
 import { isConnectionError, isDataException, isStatementTimeout, isWriteConflict } from './sqlstate.ts';
+
+/** The longest pause before the nth new attempt of a transaction that lost a race is n times this. */
+const CONFLICT_BACKOFF_MS = 10;
 
 // numeric(78,0) columns hold 256-bit amounts; pg returns numeric as text already, and int8 (bigserial ids,
 // counts) as text too, which we convert where needed. Nothing here ever goes through a JS float.
@@ -151,8 +155,16 @@ export class Database {
           }
         });
       } catch (error) {
-        if (isWriteConflict(error) && attempt < attempts) continue;
-        throw error;
+        if (!isWriteConflict(error)) throw error;
+        // A lost race (deadlock, serialization failure) is safe to run again: everything rolled back. The
+        // pause, random and growing, keeps the same writers from meeting in the same order again.
+        if (attempt < attempts) {
+          await sleep(Math.random() * CONFLICT_BACKOFF_MS * attempt);
+          continue;
+        }
+        // Still losing after every attempt: the rows are contended right now, which a client can wait out
+        // and retry with its idempotency key, so a 503 with Retry-After, never a 500.
+        throw errors.writeConflict.because(error);
       }
     }
   }

@@ -188,7 +188,9 @@ export class LedgerWriter {
    * request with the same key blocks on that row until the first commits (then replays its stored result) or
    * rolls back (then claims the key itself). A connection lost mid-way rolls everything back, key included,
    * so a client retry after a failover is applied once. Rows are locked asset first, then balances in
-   * investor id order, so concurrent writes never deadlock on each other.
+   * investor id order, so concurrent writes never deadlock on each other. The asset's lock (FOR NO KEY
+   * UPDATE, statements/claim.ts) leaves alone the foreign-key checks of transfers, which take balances first
+   * and the asset after.
    */
   async writeLocked(input: LedgerWrite, actor: Actor): Promise<LedgerWriteResult> {
     const partyIds = [

@@ -13,7 +13,12 @@ const text = (assetLock: string) => `WITH claim AS (
          )
          SELECT a.*, EXISTS (SELECT 1 FROM claim) AS claimed FROM assets a WHERE a.id = $4 ${assetLock}`;
 const READ = text('');
-const LOCK = text('FOR UPDATE');
+// NO KEY UPDATE, not UPDATE: it still serialises mints and burns of one asset, but unlike FOR UPDATE it does
+// not block the KEY SHARE lock the balances foreign key takes on the asset when a transfer opens a balance
+// row. With FOR UPDATE that transfer, already holding its sender's balance, waited for the asset while the
+// mint or burn holding the asset waited for that balance: a deadlock (issue 20, test/integration/
+// concurrency.test.ts). Nothing changes an asset's id, so no stronger lock is ever needed.
+const LOCK = text('FOR NO KEY UPDATE');
 
 /**
  * A single write's first statement: claims the key, makes sure the parties' balance rows exist (so they can
