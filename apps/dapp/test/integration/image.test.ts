@@ -274,10 +274,10 @@ describe('the dapp container image', {
       };
       assert.deepEqual(readyz.dependencies, { database: 'up', cache: 'up', objectStore: 'up' });
       // The web console, built in the image's console stage, is served at / under its CSP.
-      const console = await fetch(`http://127.0.0.1:${port}/`);
-      assert.equal(console.status, 200);
-      assert.match(await console.text(), /<script type="module" src="\/assets\/app-\w+\.js">/);
-      assert.match(console.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+      const home = await fetch(`http://127.0.0.1:${port}/`);
+      assert.equal(home.status, 200);
+      assert.match(await home.text(), /<script type="module" src="\/assets\/app-\w+\.js">/);
+      assert.match(home.headers.get('content-security-policy') ?? '', /default-src 'none'/);
 
       // What the kernel says about PID 1 of the container.
       const pid = await container.hostPid();
