@@ -235,6 +235,40 @@ describe('the web console in Chromium', () => {
     assert.equal(await page.getByRole('link', { name: 'prospectus.txt' }).count(), 0);
   });
 
+  test('the journal pages newest first, 20 at a time', async () => {
+    const assets = await svc.admin.get('/api/v1/assets?limit=200');
+    const asset = assets.body.items.find((a: { symbol: string }) => a.symbol === symbol);
+    const investors = await svc.admin.get('/api/v1/investors?limit=200');
+    const alice = investors.body.items.find((i: { name: string }) => i.name === 'Alice Console');
+    // 20 more mints of 1..20 hundredths: with the mint and the transfer, 22 entries.
+    for (let i = 1; i <= 20; i++) {
+      const minted = await svc.admin.post(
+        `/api/v1/assets/${asset.id}/mint`,
+        { to: alice.id, amount: String(i) },
+        { 'idempotency-key': `journal-page-${i}` },
+      );
+      assert.equal(minted.status, 201);
+    }
+    await page.reload();
+    await heading(page, new RegExp(`^${symbol}`));
+    const rows = page.getByTestId('journal').locator('tbody tr');
+    await rows.nth(19).waitFor();
+    assert.equal(await rows.count(), 20);
+    // Cells: when, kind, from, to, amount, supply after.
+    const cells = async (i: number) => (await rows.nth(i).locator('td').allTextContents()).slice(1);
+    assert.deepEqual(await cells(0), ['mint', '—', 'Alice Console', '0.2', '102.6'], 'the newest mint first');
+    await page.getByRole('button', { name: 'Older entries' }).click();
+    await rows.nth(21).waitFor();
+    assert.equal(await rows.count(), 22);
+    assert.deepEqual(await cells(20), ['transfer', 'Alice Console', 'Bob Console', '20.25', '—']);
+    assert.deepEqual(
+      await cells(21),
+      ['mint', '—', 'Alice Console', '100.5', '100.5'],
+      'the first mint last',
+    );
+    assert.equal(await page.getByRole('button', { name: 'Older entries' }).count(), 0);
+  });
+
   test('operations: the replica, its version and each dependency from /readyz', async () => {
     await page.getByRole('link', { name: 'Operations' }).click();
     await heading(page, 'Operations');
