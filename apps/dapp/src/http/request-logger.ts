@@ -9,6 +9,8 @@ export function loggerOptions(level: string) {
       paths: [
         'req.headers.authorization',
         'req.headers.cookie',
+        'req.headers["x-csrf-token"]',
+        '*.apiKey',
         'headers.authorization',
         '*.password',
         '*.key',
