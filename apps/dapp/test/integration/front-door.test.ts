@@ -23,6 +23,8 @@ function copyCheckout(to: string): void {
   const entries = readdirSync(REPO).filter((name) => name !== '.git' && name !== '.dalp');
   const copy = spawnSync('cp', ['-al', ...entries.map((name) => join(REPO, name)), to], { encoding: 'utf8' });
   assert.equal(copy.status, 0, copy.stderr);
+  // A fresh clone has no console build: `npm start` must make it (other tests may have built one here).
+  rmSync(join(to, 'apps', 'console', 'dist'), { recursive: true, force: true });
 }
 
 /** The node process below `pid` running `script` (npm runs the script through a shell). */
@@ -125,6 +127,15 @@ describe('the README quick start from a checkout in a mode-700 directory (issue 
           ),
         );
       }
+      // The console, built by `npm start` itself, is served at /.
+      const page = await fetch(`${first.url}/`);
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+      const html = await page.text();
+      assert.match(html, /<title>DALP console<\/title>/);
+      const script = /<script type="module" src="\/([^"]+)"/.exec(html)?.[1];
+      assert.ok(script, html);
+      assert.equal((await fetch(`${first.url}/${script}`)).status, 200, 'the console bundle is served');
       const created = await new Client(first.url, key).post('/api/v1/assets', {
         symbol: 'DOOR',
         name: 'Front door',
