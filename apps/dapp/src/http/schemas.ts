@@ -202,6 +202,12 @@ export const DocumentView = Type.Object({
   createdAt: Timestamp,
 });
 export const DocumentList = Type.Object({ items: Type.Array(DocumentView) });
+export const Limits = Type.Object({
+  documentMaxBytes: Type.Integer({
+    minimum: 1,
+    description: 'The largest document this deployment accepts, in bytes (its DOCUMENT_MAX_BYTES).',
+  }),
+});
 export const DocumentContent = Type.String({
   format: 'binary',
   description:

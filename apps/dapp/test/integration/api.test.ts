@@ -373,7 +373,10 @@ describe('assets', () => {
       created.push(reply.body);
     }
     for (const i of [0, 3, 4]) {
-      assert.equal((await admin.post(`/api/v1/assets/${created[i].id}/status`, { status: 'active' })).status, 200);
+      assert.equal(
+        (await admin.post(`/api/v1/assets/${created[i].id}/status`, { status: 'active' })).status,
+        200,
+      );
     }
     const all = async (query: string) => {
       const seen: any[] = [];
@@ -395,7 +398,17 @@ describe('assets', () => {
       );
       return seen.map((a) => a.symbol);
     };
-    assert.deepEqual(await all('q=flt'), ['FLT0', 'FLT1', 'FLT2', 'FLT3', 'FLT4', 'FLT5', 'FLT6', 'FLT7', 'FLT8']);
+    assert.deepEqual(await all('q=flt'), [
+      'FLT0',
+      'FLT1',
+      'FLT2',
+      'FLT3',
+      'FLT4',
+      'FLT5',
+      'FLT6',
+      'FLT7',
+      'FLT8',
+    ]);
     assert.deepEqual(await all('q=FILTER%20fund'), ['FLT0', 'FLT3', 'FLT6'], 'q matches the name, any case');
     assert.deepEqual(await all('q=FLT&type=fund'), ['FLT0', 'FLT3', 'FLT6']);
     assert.deepEqual(await all('q=FLT&status=active'), ['FLT0', 'FLT3', 'FLT4']);
@@ -413,7 +426,10 @@ describe('assets', () => {
       ['UND1', 'a_b share'],
       ['UND2', 'axb share'],
     ]) {
-      assert.equal((await admin.post('/api/v1/assets', { symbol, name, type: 'equity', decimals: 0 })).status, 201);
+      assert.equal(
+        (await admin.post('/api/v1/assets', { symbol, name, type: 'equity', decimals: 0 })).status,
+        201,
+      );
     }
     const symbols = async (q: string) =>
       ((await admin.get(`/api/v1/assets?limit=200&q=${encodeURIComponent(q)}`)).body as any).items.map(
@@ -435,7 +451,11 @@ describe('assets', () => {
     assert.ok(first.body.nextCursor, 'there is more than one fund');
     const cursor = encodeURIComponent(first.body.nextCursor);
     assert.equal((await admin.get(`/api/v1/assets?limit=1&type=fund&cursor=${cursor}`)).status, 200);
-    assertError(await admin.get(`/api/v1/assets?limit=1&type=equity&cursor=${cursor}`), 400, 'invalid_cursor');
+    assertError(
+      await admin.get(`/api/v1/assets?limit=1&type=equity&cursor=${cursor}`),
+      400,
+      'invalid_cursor',
+    );
     assertError(await admin.get(`/api/v1/assets?limit=1&cursor=${cursor}`), 400, 'invalid_cursor');
   });
 });

@@ -19,6 +19,7 @@ const SHOTS = process.env.DALP_CONSOLE_SCREENSHOTS ?? join(tmpdir(), 'dalp-conso
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** Generous: the machine is shared; these bound a wait, they assert no speed. */
 const WAIT = 30_000;
+const DOCUMENT_MAX_BYTES = 3 * 1024 * 1024;
 
 let db: TestDatabase;
 let svc: TestService;
@@ -85,7 +86,8 @@ before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   buildConsole();
   db = await TestDatabase.start();
-  svc = await startService(await db.createDatabase());
+  // Not the default 25 MiB, so the upload hint is seen to come from this service's configuration.
+  svc = await startService(await db.createDatabase(), { DOCUMENT_MAX_BYTES: String(DOCUMENT_MAX_BYTES) });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   ({ context: admin, page } = await newSession());
 });
@@ -115,6 +117,17 @@ describe('the web console in Chromium', () => {
   });
 
   test('assets: a refused field shows the API’s reason next to it; create, then activate after confirming', async () => {
+    // More assets than one page of the list (50), all older than the console's: the console's asset is not
+    // on the first unfiltered page, so finding it below takes the server's search, not the loaded rows.
+    for (let i = 0; i < 51; i++) {
+      const bulk = await svc.admin.post('/api/v1/assets', {
+        symbol: `BULK${i}`,
+        name: `Bulk stable ${i}`,
+        type: 'stablecoin',
+        decimals: 0,
+      });
+      assert.equal(bulk.status, 201);
+    }
     await page.getByLabel('Symbol', { exact: true }).fill('lower case');
     await page.getByLabel('Name', { exact: true }).fill('Console Fund');
     await page.getByRole('button', { name: 'Create asset' }).click();
@@ -128,11 +141,32 @@ describe('the web console in Chromium', () => {
     await see(page, `Created ${symbol} as a draft.`);
     await page.getByRole('button', { name: `Activate ${symbol}` }).click();
     await see(page, `${symbol} is now active.`);
-    await page.getByLabel('Search symbol or name').fill(symbol.toLowerCase());
-    await page.getByLabel('Filter by status').selectOption('active');
-    await see(page, '1 of 1 loaded assets');
+    // Search and filters are the API's (GET /assets?q&type&status), with its paging.
+    const caption = (text: string) => page.locator('caption', { hasText: new RegExp(`^${text}$`) }).waitFor();
+    const search = page.getByLabel('Search symbol or name');
+    const statusFilter = page.getByLabel('Filter by status');
+    const typeFilter = page.getByLabel('Filter by type');
+    await page.reload();
+    await heading(page, 'Assets');
+    await caption('50 assets, more to load');
+    assert.equal(await page.getByRole('link', { name: symbol }).count(), 0, 'not on the first page');
+    await search.fill(symbol.toLowerCase());
+    await caption('1 asset matching the filters');
+    await statusFilter.selectOption('draft');
+    await caption('0 assets matching the filters');
+    await statusFilter.selectOption('active');
+    await caption('1 asset matching the filters');
+    await page.getByRole('link', { name: symbol }).waitFor();
     await axe(page, 'assets');
     await shot(page, 'assets');
+    await search.fill('');
+    await statusFilter.selectOption('');
+    await typeFilter.selectOption('stablecoin');
+    await caption('50 assets matching the filters, more to load');
+    await page.getByRole('button', { name: 'Load more assets' }).click();
+    await caption('51 assets matching the filters');
+    assert.equal(await page.getByRole('button', { name: 'Load more assets' }).count(), 0);
+    assert.equal(await page.getByRole('link', { name: symbol }).count(), 0, 'a fund is not a stablecoin');
   });
 
   test('investors: register three, verify two', async () => {
@@ -158,6 +192,7 @@ describe('the web console in Chromium', () => {
 
   test('asset page: mint and transfer in display units; holders and journal follow; a refusal shows its reason', async () => {
     await page.getByRole('link', { name: 'Assets' }).click();
+    await page.getByLabel('Search symbol or name').fill(symbol);
     await page.getByRole('link', { name: symbol }).click();
     await heading(page, new RegExp(`^${symbol}`));
     await page.getByLabel('Action').selectOption('mint');
@@ -198,6 +233,8 @@ describe('the web console in Chromium', () => {
     await page.getByLabel('To investor').selectOption({ label: 'Alice Console (BE, verified)' });
     await page.getByLabel(`Amount (${symbol})`).fill('30');
     await page.getByRole('button', { name: 'Transfer' }).click();
+    // The API's message in base units, and next to it the same in the units the page shows.
+    await see(page, `holds 2025, less than 3000 (in ${symbol}: holds 20.25, less than 30)`);
     await see(page, /Transfer refused: investor .* holds 2025, less than 3000/);
     // Too many decimals never reaches the API.
     await page.getByLabel(`Amount (${symbol})`).fill('1.234');
@@ -218,7 +255,16 @@ describe('the web console in Chromium', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
-  test('documents: upload with progress, download the same bytes, delete', async () => {
+  test('documents: the configured size limit is explained; upload with progress, download the same bytes, delete', async () => {
+    await see(page, 'Any file type, up to 3 MiB (this platform’s limit).');
+    await page.getByLabel('Document file').setInputFiles({
+      name: 'too-big.bin',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.alloc(DOCUMENT_MAX_BYTES + 1),
+    });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await see(page, 'too-big.bin is larger than 3 MiB, this platform’s limit for a document.');
+    assert.equal((await svc.sql('SELECT 1 FROM documents')).length, 0, 'nothing was sent');
     const bytes = Buffer.from(`prospectus of ${symbol}\n`.repeat(2000));
     await page
       .getByLabel('Document file')
