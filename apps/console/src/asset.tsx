@@ -251,7 +251,12 @@ function LedgerForm(props: {
 
   const investorSelect = (id: string, label: string, value: string, onChange: (v: string) => void) => (
     <Field id={id} label={label}>
-      <select id={id} value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+      {/* Until one is chosen, the first investor: the one a submission sends, so the select shows it. */}
+      <select
+        id={id}
+        value={value || investors[0]?.id || ''}
+        onChange={(e) => onChange(e.currentTarget.value)}
+      >
         {investors.map((i) => (
           <option value={i.id}>
             {i.name} ({i.country}, {i.kycStatus})

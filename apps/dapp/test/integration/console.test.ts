@@ -71,6 +71,50 @@ async function shot(p: Page, name: string): Promise<void> {
 const heading = (p: Page, name: string | RegExp) => p.getByRole('heading', { level: 1, name }).waitFor();
 const see = (p: Page, text: string | RegExp) => p.getByText(text).first().waitFor();
 
+interface Focus {
+  tag: string;
+  id: string;
+  name: string;
+  visible: boolean;
+  outline: string;
+}
+
+/** What has the focus: its tag, id, accessible name (aria-label or text) and whether it shows it. */
+// A string, evaluated in the page: these tests are compiled without the DOM's types.
+const focused = (p: Page): Promise<Focus> =>
+  p.evaluate(`(() => {
+    const el = document.activeElement;
+    return {
+      tag: el ? el.tagName.toLowerCase() : '',
+      id: el ? el.id : '',
+      name: el ? (el.getAttribute('aria-label') ?? el.textContent ?? '').trim() : '',
+      visible: el ? el.matches(':focus-visible') : false,
+      outline: el ? getComputedStyle(el).outlineStyle : 'none',
+    };
+  })()`) as Promise<Focus>;
+
+/**
+ * Presses Tab until the focus reaches what `target` accepts. Each press must move the focus to another
+ * element, and each element must show that it has the focus (:focus-visible, with an outline).
+ */
+async function tabTo(p: Page, what: string, target: (f: Focus) => boolean): Promise<void> {
+  let previous = await focused(p);
+  for (let press = 0; press < 80; press++) {
+    await p.keyboard.press('Tab');
+    const now = await focused(p);
+    const where = `${now.tag}#${now.id} "${now.name.slice(0, 40)}"`;
+    assert.ok(now.tag !== 'body', `Tab towards ${what} left the page's controls`);
+    assert.ok(
+      now.id !== previous.id || now.name !== previous.name || now.tag !== previous.tag,
+      `Tab moved the focus (${where})`,
+    );
+    assert.ok(now.visible && now.outline !== 'none', `the focus on ${where} is visible`);
+    if (target(now)) return;
+    previous = now;
+  }
+  assert.fail(`Tab never reached ${what}`);
+}
+
 async function signIn(p: Page, key: string): Promise<void> {
   await p.goto(`${svc.url}/`);
   await heading(p, 'Sign in to DALP');
@@ -313,6 +357,63 @@ describe('the web console in Chromium', () => {
       'the first mint last',
     );
     assert.equal(await page.getByRole('button', { name: 'Older entries' }).count(), 0);
+  });
+
+  test('keyboard only: activate an asset after its confirmation, then mint (Tab, Enter, Space)', async () => {
+    const k = `K${symbol}`;
+    const created = await svc.admin.post('/api/v1/assets', {
+      symbol: k,
+      name: 'Keyboard',
+      type: 'fund',
+      decimals: 2,
+    });
+    assert.equal(created.status, 201);
+    await page.goto(`${svc.url}/#/assets`);
+    await heading(page, 'Assets');
+    // The page's heading has the focus; from there, the keyboard only.
+    assert.equal(await page.evaluate('document.activeElement?.tagName'), 'H1');
+    await tabTo(page, 'the search field', (f) => f.id === 'asset-search');
+    await page.keyboard.type(k);
+    await page.locator('caption', { hasText: /^1 asset matching the filters$/ }).waitFor();
+    await tabTo(page, `Activate ${k}`, (f) => f.name === `Activate ${k}`);
+    const dialog = page.waitForEvent('dialog');
+    await page.keyboard.press('Enter');
+    assert.match((await dialog).message(), new RegExp(`^Activate ${k} \\(Keyboard\\)\\?`));
+    await see(page, `${k} is now active.`);
+
+    // The focus stays in the row, on the button that took the place of Activate; Shift+Tab reaches the
+    // asset's link before it, and Enter opens the asset.
+    const after = await focused(page);
+    assert.equal(after.name, `Pause ${k}`, 'the focus stays on the row’s first action');
+    assert.ok(after.visible);
+    await page.keyboard.press('Shift+Tab');
+    const link = await focused(page);
+    assert.deepEqual([link.tag, link.name, link.visible], ['a', k, true]);
+    await page.keyboard.press('Enter');
+    await heading(page, new RegExp(`^${k}`));
+    assert.equal(await page.evaluate('document.activeElement?.tagName'), 'H1', 'the new page’s heading');
+    // The investors come in their own request; the form is used once they are there.
+    await page.locator('#ledger-to option').first().waitFor({ state: 'attached' });
+    await tabTo(page, 'the amount', (f) => f.id === 'ledger-amount');
+    assert.equal(await page.getByLabel('Action').inputValue(), 'mint');
+    assert.equal(
+      await page.evaluate("document.getElementById('ledger-to').selectedOptions[0]?.textContent"),
+      'Alice Console (BE, verified)',
+    );
+    await page.keyboard.type('1.5');
+    await tabTo(page, 'the Mint button', (f) => f.tag === 'button' && f.name === 'Mint');
+    await page.keyboard.press('Space');
+    await see(page, `Mint of 1.5 ${k} recorded.`);
+    await page.getByTestId('total-supply').getByText('1.5', { exact: true }).waitFor();
+    await page.getByTestId('holders').getByRole('row', { name: 'Alice Console 1.5' }).waitFor();
+    const minted = await svc.sql(
+      'SELECT j.kind, j.amount::text AS amount FROM journal j JOIN assets a ON a.id = j.asset_id WHERE a.symbol = $1',
+      [k],
+    );
+    assert.deepEqual(
+      minted.map((e) => [e.kind, e.amount]),
+      [['mint', '150']],
+    );
   });
 
   test('operations: the replica, its version and each dependency from /readyz', async () => {
