@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildConsole } from '../support/console-build.ts';
-import { startService, TestDatabase, type TestService } from '../support/helpers.ts';
+import { banner, embeddedDatabase, embeddedDataDir } from '../support/embedded-support.ts';
+import { Client, type ServiceProcess, spawnService } from '../support/helpers.ts';
 
 // The web console in a real headless Chromium (Debian's, driven by playwright-core) against a real dapp on
-// PostgreSQL (issue 19): a person signs in, creates and activates an asset, registers and verifies
+// embedded defaults, as `npm start` runs it: no DATABASE_URL (its own PostgreSQL), the in-process cache and
+// the filesystem object store, its admin key generated at first start (issue 19): a person signs in, creates and activates an asset, registers and verifies
 // investors, mints and transfers, sees holders and journal change, is refused with the API's reason,
 // uploads and downloads a document, and loses the session when its key is revoked. axe-core checks every
 // page; a screenshot of each is written (DALP_CONSOLE_SCREENSHOTS=docs/images refreshes docs/console.md's).
@@ -21,8 +23,15 @@ const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.mi
 const WAIT = 30_000;
 const DOCUMENT_MAX_BYTES = 3 * 1024 * 1024;
 
-let db: TestDatabase;
-let svc: TestService;
+let data: ReturnType<typeof embeddedDataDir>;
+let dapp: ServiceProcess;
+/** The running dapp: its URL, its generated admin key (and a client with it), SQL on its own database. */
+let svc: {
+  url: string;
+  adminKey: string;
+  admin: Client;
+  sql: ReturnType<typeof embeddedDatabase>['sql'];
+};
 let browser: Browser;
 let admin: BrowserContext;
 let page: Page;
@@ -129,16 +138,37 @@ async function signIn(p: Page, key: string): Promise<void> {
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   buildConsole();
-  db = await TestDatabase.start();
-  // Not the default 25 MiB, so the upload hint is seen to come from this service's configuration.
-  svc = await startService(await db.createDatabase(), { DOCUMENT_MAX_BYTES: String(DOCUMENT_MAX_BYTES) });
+  // A process of its own on a fresh data directory (as root, the service places PostgreSQL's files where
+  // the postgres OS user can reach them; `remove()` clears them). No DATABASE_URL, CACHE_URL or
+  // OBJECT_STORE_DRIVER: the embedded defaults (their absence is asserted below, through /readyz).
+  for (const name of ['DATABASE_URL', 'CACHE_URL', 'CACHE_SENTINELS', 'OBJECT_STORE_DRIVER'])
+    assert.equal(process.env[name], undefined, `${name} is not set for a test of the embedded defaults`);
+  data = embeddedDataDir('console');
+  const env: Record<string, string> = {
+    DALP_DATA_DIR: data.path,
+    // Not the default 25 MiB, so the upload hint is seen to come from this service's configuration.
+    DOCUMENT_MAX_BYTES: String(DOCUMENT_MAX_BYTES),
+  };
+  dapp = await spawnService(env);
+  await banner(dapp);
+  const adminKey = readFileSync(join(data.path, 'admin-api-key'), 'utf8').trim();
+  svc = {
+    url: dapp.url,
+    adminKey,
+    admin: new Client(dapp.url, adminKey),
+    sql: embeddedDatabase(data.path).sql,
+  };
+  assert.match(dapp.output(), /DALP is running on embedded defaults/);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   ({ context: admin, page } = await newSession());
 });
 after(async () => {
   await browser?.close();
-  await svc?.close();
-  await db?.destroy();
+  if (dapp && dapp.child.exitCode === null) {
+    dapp.child.kill('SIGTERM');
+    await dapp.exited;
+  }
+  data?.remove();
 });
 
 describe('the web console in Chromium', () => {
@@ -315,6 +345,11 @@ describe('the web console in Chromium', () => {
       .setInputFiles({ name: 'prospectus.txt', mimeType: 'text/plain', buffer: bytes });
     await page.getByRole('button', { name: 'Upload' }).click();
     await see(page, 'Uploaded prospectus.txt.');
+    // The filesystem object store of the embedded defaults: the bytes are in the data directory.
+    const stored = readdirSync(join(data.path, 'objects'), { recursive: true, withFileTypes: true }).filter(
+      (e) => e.isFile() && !e.name.endsWith('.type'),
+    );
+    assert.equal(stored.length, 1, 'one object in the data directory');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('link', { name: 'prospectus.txt' }).click(),
