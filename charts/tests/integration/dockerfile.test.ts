@@ -7,7 +7,7 @@ import { before, describe, it } from 'node:test';
 /**
  * A quick static check of the Dockerfile that runs wherever the suite runs (apps/dapp/test/integration/image.test.ts
  * builds and runs the real image where buildah and podman can): after the project's real build
- * (`npm run build -w @dalp/dapp`) every path the Dockerfile copies exists, none is excluded by
+ * (`npm run build` of the service and the console) every path the Dockerfile copies exists, none is excluded by
  * .dockerignore, and the runtime stage keeps the repository layout that the compiled code relies on
  * (dist/ resolves ../migrations).
  */
@@ -69,13 +69,30 @@ const runtime = instructions.filter(
 
 describe('apps/dapp/Dockerfile', () => {
   before(() => {
-    const build = spawnSync('npm', ['run', 'build', '-w', '@dalp/dapp'], { cwd: repoRoot, encoding: 'utf8' });
-    assert.equal(build.status, 0, `npm run build -w @dalp/dapp failed:\n${build.stdout}${build.stderr}`);
+    // The builds the Dockerfile's stages run: the service and the console.
+    for (const workspace of ['@dalp/dapp', '@dalp/console']) {
+      const build = spawnSync('npm', ['run', 'build', '-w', workspace], { cwd: repoRoot, encoding: 'utf8' });
+      assert.equal(build.status, 0, `npm run build -w ${workspace} failed:\n${build.stdout}${build.stderr}`);
+    }
   });
 
-  it('is multi-stage: build, production dependencies, runtime', () => {
+  it('is multi-stage: build, the console, production dependencies, runtime', () => {
     const stages = instructions.filter((i) => i.keyword === 'FROM').map((i) => i.stage);
-    assert.deepEqual(stages, ['build', 'deps', 'runtime']);
+    assert.deepEqual(stages, ['build', 'console', 'deps', 'runtime']);
+    const consoleBuild = instructions
+      .filter((i) => i.stage === 'console' && i.keyword === 'RUN')
+      .map((i) => i.args)
+      .join(' ');
+    assert.match(consoleBuild, /npm run build -w @dalp\/console/);
+    assert.ok(
+      instructions.some(
+        (i) =>
+          i.stage === 'runtime' &&
+          i.keyword === 'COPY' &&
+          /--from=console \/repo\/apps\/console\/dist/.test(i.args),
+      ),
+      'the runtime stage takes the console build',
+    );
     const deps = instructions
       .filter((i) => i.stage === 'deps' && i.keyword === 'RUN')
       .map((i) => i.args)
