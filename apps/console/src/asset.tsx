@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { call, get, ledgerWrite, type Page, type Principal, upload } from './api.ts';
+import { ApiError, call, get, ledgerWrite, type Page, type Principal, upload } from './api.ts';
 import { ACTIONS, canIssue, changeStatus } from './assets.tsx';
 import type { Asset, DocumentInfo, Holders, Investor, JournalEntry } from './types.ts';
 import { confirmAction, describedBy, Field, messageOf, PageHeading, Status, TableWrap } from './ui.tsx';
-import { toBaseUnits, toDisplayUnits } from './units.ts';
+import { formatBytes, refusalInDisplayUnits, toBaseUnits, toDisplayUnits } from './units.ts';
 
 type Message = { text: string; kind: 'info' | 'error' | 'success' };
 
@@ -236,7 +236,14 @@ function LedgerForm(props: {
       props.onDone(`${spec.label} of ${amount} ${asset.symbol} recorded.`);
       setAmount('');
     } catch (error) {
-      props.onError(`${spec.label} refused: ${messageOf(error)}`);
+      // The API's message as it is; amounts it counts in base units are restated in display units.
+      const reading =
+        error instanceof ApiError
+          ? refusalInDisplayUnits(error.code, error.message, asset.decimals)
+          : undefined;
+      props.onError(
+        `${spec.label} refused: ${messageOf(error)}${reading ? ` (in ${asset.symbol}: ${reading})` : ''}`,
+      );
     } finally {
       setBusy(false);
     }
@@ -244,7 +251,12 @@ function LedgerForm(props: {
 
   const investorSelect = (id: string, label: string, value: string, onChange: (v: string) => void) => (
     <Field id={id} label={label}>
-      <select id={id} value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+      {/* Until one is chosen, the first investor: the one a submission sends, so the select shows it. */}
+      <select
+        id={id}
+        value={value || investors[0]?.id || ''}
+        onChange={(e) => onChange(e.currentTarget.value)}
+      >
         {investors.map((i) => (
           <option value={i.id}>
             {i.name} ({i.country}, {i.kycStatus})
@@ -302,6 +314,13 @@ function Documents({ asset, principal }: { asset: Asset; principal: Principal })
   const [progress, setProgress] = useState<number>();
   const [message, setMessage] = useState<Message>();
   const [file, setFile] = useState<File>();
+  // This deployment's DOCUMENT_MAX_BYTES, from GET /api/v1/limits; undefined until it answers.
+  const [maxBytes, setMaxBytes] = useState<number>();
+  useEffect(() => {
+    get<{ documentMaxBytes: number }>('/api/v1/limits')
+      .then((limits) => setMaxBytes(limits.documentMaxBytes))
+      .catch(() => undefined); // Without it the hint stays general and the API still refuses with 413.
+  }, []);
 
   const load = async () => {
     try {
@@ -320,6 +339,13 @@ function Documents({ asset, principal }: { asset: Asset; principal: Principal })
       setMessage({ text: 'Choose a file first.', kind: 'error' });
       return;
     }
+    if (maxBytes !== undefined && file.size > maxBytes) {
+      setMessage({
+        text: `${file.name} is larger than ${formatBytes(maxBytes)}, this platform’s limit for a document.`,
+        kind: 'error',
+      });
+      return;
+    }
     setProgress(0);
     try {
       await upload(
@@ -327,8 +353,9 @@ function Documents({ asset, principal }: { asset: Asset; principal: Principal })
         file,
         setProgress,
       );
-      setMessage({ text: `Uploaded ${file.name}.`, kind: 'success' });
+      // The list first, then the message: once it says so, the list shows it.
       await load();
+      setMessage({ text: `Uploaded ${file.name}.`, kind: 'success' });
     } catch (error) {
       setMessage({ text: `Upload refused: ${messageOf(error)}`, kind: 'error' });
     } finally {
@@ -340,8 +367,8 @@ function Documents({ asset, principal }: { asset: Asset; principal: Principal })
     if (!confirmAction(`Delete ${doc.name}? This cannot be undone.`)) return;
     try {
       await call('DELETE', `/api/v1/assets/${asset.id}/documents/${doc.id}`);
-      setMessage({ text: `Deleted ${doc.name}.`, kind: 'success' });
       await load();
+      setMessage({ text: `Deleted ${doc.name}.`, kind: 'success' });
     } catch (error) {
       setMessage({ text: messageOf(error), kind: 'error' });
     }
@@ -356,7 +383,11 @@ function Documents({ asset, principal }: { asset: Asset; principal: Principal })
           <Field
             id="document-file"
             label="Document file"
-            hint="Any file type, up to the platform's size limit (25 MiB unless DOCUMENT_MAX_BYTES says otherwise)."
+            hint={
+              maxBytes === undefined
+                ? 'Any file type, up to the platform’s size limit.'
+                : `Any file type, up to ${formatBytes(maxBytes)} (this platform’s limit).`
+            }
           >
             <input
               id="document-file"

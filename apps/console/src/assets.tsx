@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, get, type Page, type Principal } from './api.ts';
 import { ASSET_STATUSES, ASSET_TYPES, type Asset } from './types.ts';
 import {
@@ -45,28 +45,35 @@ export function AssetsPage({ principal }: { principal: Principal }) {
   const [status, setStatus] = useState('');
   const [message, setMessage] = useState<{ text: string; kind: 'info' | 'error' | 'success' }>();
 
-  const load = async (from?: string | null) => {
+  // The filters as the last listing request sent them: the API filters (GET /assets?type&status&q) and a
+  // cursor only pages the filtered list it came from, so "Load more" sends the same filters again.
+  const [applied, setApplied] = useState({ q: '', type: '', status: '' });
+  // Answers can come back out of order while someone types; only the newest request's answer is shown.
+  const latest = useRef(0);
+
+  const load = async (filters: typeof applied, from?: string | null) => {
+    const request = ++latest.current;
+    const query = new URLSearchParams({ limit: '50' });
+    if (filters.q) query.set('q', filters.q);
+    if (filters.type) query.set('type', filters.type);
+    if (filters.status) query.set('status', filters.status);
+    if (from) query.set('cursor', from);
     try {
-      const page = await get<Page<Asset>>(
-        `/api/v1/assets?limit=50${from ? `&cursor=${encodeURIComponent(from)}` : ''}`,
-      );
+      const page = await get<Page<Asset>>(`/api/v1/assets?${query}`);
+      if (request !== latest.current) return;
       setAssets((previous) => (from ? [...previous, ...page.items] : page.items));
       setCursor(page.nextCursor);
+      setApplied(filters);
     } catch (error) {
-      setMessage({ text: messageOf(error), kind: 'error' });
+      if (request === latest.current) setMessage({ text: messageOf(error), kind: 'error' });
     }
   };
+  // A new search or filter lists from the start; typing waits for a pause so each key is not a request.
   useEffect(() => {
-    void load();
-  }, []);
-
-  const needle = search.trim().toLowerCase();
-  const shown = assets.filter(
-    (a) =>
-      (!needle || a.symbol.toLowerCase().includes(needle) || a.name.toLowerCase().includes(needle)) &&
-      (!type || a.type === type) &&
-      (!status || a.status === status),
-  );
+    const filters = { q: search.trim(), type, status };
+    const timer = setTimeout(() => void load(filters), filters.q === applied.q ? 0 : 250);
+    return () => clearTimeout(timer);
+  }, [search, type, status]);
 
   const act = async (asset: Asset, action: { label: string; to: Asset['status'] }) => {
     try {
@@ -98,6 +105,7 @@ export function AssetsPage({ principal }: { principal: Principal }) {
             <input
               id="asset-search"
               type="search"
+              maxLength={100}
               value={search}
               onInput={(e) => setSearch(e.currentTarget.value)}
             />
@@ -126,7 +134,9 @@ export function AssetsPage({ principal }: { principal: Principal }) {
         <TableWrap label="Assets table">
           <table>
             <caption>
-              {shown.length} of {assets.length} loaded assets
+              {assets.length} {assets.length === 1 ? 'asset' : 'assets'}
+              {applied.q || applied.type || applied.status ? ' matching the filters' : ''}
+              {cursor ? ', more to load' : ''}
             </caption>
             <thead>
               <tr>
@@ -139,7 +149,7 @@ export function AssetsPage({ principal }: { principal: Principal }) {
               </tr>
             </thead>
             <tbody>
-              {shown.map((asset) => (
+              {assets.map((asset) => (
                 <tr key={asset.id}>
                   <td>
                     <a href={`#/assets/${asset.id}`}>{asset.symbol}</a>
@@ -167,7 +177,7 @@ export function AssetsPage({ principal }: { principal: Principal }) {
           </table>
         </TableWrap>
         {cursor && (
-          <button type="button" onClick={() => void load(cursor)}>
+          <button type="button" onClick={() => void load(applied, cursor)}>
             Load more assets
           </button>
         )}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { toBaseUnits, toDisplayUnits } from '../../src/units.ts';
+import { formatBytes, refusalInDisplayUnits, toBaseUnits, toDisplayUnits } from '../../src/units.ts';
 
 // What a person types (display units) and what the API takes (base units as decimal strings): exact for
 // any size and up to 18 decimals, refused with a message for the field when it cannot be exact.
@@ -51,5 +51,32 @@ describe('display and base units', () => {
       assert.ok('base' in converted);
       assert.equal(toDisplayUnits(converted.base, decimals), display);
     }
+  });
+});
+
+describe('sizes and refusals for people', () => {
+  test('a byte count in binary units, at most one decimal', () => {
+    assert.equal(formatBytes(25 * 1024 * 1024), '25 MiB');
+    assert.equal(formatBytes(256 * 1024), '256 KiB');
+    assert.equal(formatBytes(1536), '1.5 KiB');
+    assert.equal(formatBytes(900), '900 bytes');
+    assert.equal(formatBytes(5 * 1024 ** 3), '5 GiB');
+  });
+
+  test('a refusal in base units is restated in display units; others are left alone', () => {
+    const id = '0190a0b0-0000-7000-8000-000000000000';
+    assert.equal(
+      refusalInDisplayUnits('insufficient_balance', `investor ${id} holds 2025, less than 3000`, 2),
+      'holds 20.25, less than 30',
+    );
+    assert.equal(
+      refusalInDisplayUnits('max_supply_exceeded', 'minting 150 would exceed max supply 100', 1),
+      'minting 15 would exceed max supply 10',
+    );
+    assert.equal(
+      refusalInDisplayUnits('insufficient_balance', `investor ${id} holds 5, less than 7`, 0),
+      undefined,
+    );
+    assert.equal(refusalInDisplayUnits('kyc_not_verified', 'investor has KYC status pending', 2), undefined);
   });
 });

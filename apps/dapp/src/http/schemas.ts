@@ -63,6 +63,26 @@ export const PageQuery = Type.Object(
   { additionalProperties: false },
 );
 
+export const AssetListQuery = Type.Object(
+  {
+    ...PageQuery.properties,
+    type: Type.Optional(Type.Enum([...ASSET_TYPES], { description: 'Only assets of this type.' })),
+    status: Type.Optional(Type.Enum([...ASSET_STATUSES], { description: 'Only assets in this status.' })),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description:
+          'Only assets whose symbol or name contains this text, case-insensitively; % and _ match literally.',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'A cursor is only valid with the filters (type, status, q) of the listing that returned it.',
+  },
+);
+
 export function pageLimit(query: { limit?: string }): number {
   return query.limit === undefined ? 50 : Number(query.limit);
 }
@@ -182,6 +202,12 @@ export const DocumentView = Type.Object({
   createdAt: Timestamp,
 });
 export const DocumentList = Type.Object({ items: Type.Array(DocumentView) });
+export const Limits = Type.Object({
+  documentMaxBytes: Type.Integer({
+    minimum: 1,
+    description: 'The largest document this deployment accepts, in bytes (its DOCUMENT_MAX_BYTES).',
+  }),
+});
 export const DocumentContent = Type.String({
   format: 'binary',
   description:

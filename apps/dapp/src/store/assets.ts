@@ -1,10 +1,17 @@
+import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { Database, Queryable } from '../adapters/postgres/database.ts';
-import { type Asset, type AssetStatus, assertTransition, type NewAsset } from '../domain/assets.ts';
+import {
+  type Asset,
+  type AssetStatus,
+  type AssetType,
+  assertTransition,
+  type NewAsset,
+} from '../domain/assets.ts';
 import type { Actor } from '../domain/identity.ts';
 import { errors } from '../errors.ts';
 import { recordAudit } from './audit.ts';
-import { type Page, pageById } from './pagination.ts';
+import { CURSOR_UUID, decodeCursor, type Page, page } from './pagination.ts';
 
 export interface AssetRow {
   id: string;
@@ -49,6 +56,27 @@ async function lockAsset(db: Queryable, id: string): Promise<Asset> {
   return assetFromRow(rows[0]);
 }
 
+/** What GET /assets narrows the list to; every field optional (absent = no narrowing). */
+export interface AssetFilter {
+  type?: AssetType;
+  status?: AssetStatus;
+  /** Case-insensitive substring of the symbol or the name, matched literally (no wildcards). */
+  q?: string;
+}
+
+// A cursor names the filter it was issued for (a short digest of it), so a cursor taken from one filtered
+// listing and replayed with another filter is refused instead of silently paging a different list.
+const CURSOR_FILTER = /^[A-Za-z0-9_-]{16}$/;
+function filterDigest(filter: AssetFilter): string {
+  const canonical = JSON.stringify([filter.type ?? null, filter.status ?? null, filter.q ?? null]);
+  return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
+}
+
+/** `q` as a LIKE pattern that matches it literally: backslash, % and _ escaped (ESCAPE '\\' in the SQL). */
+function literalLike(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 export class AssetStore {
   constructor(private readonly db: Database) {}
 
@@ -84,8 +112,37 @@ export class AssetStore {
     return assetFromRow(rows[0]);
   }
 
-  list(limit: number, cursor?: string): Promise<Page<Asset>> {
-    return pageById<AssetRow, Asset>(this.db, 'assets', assetFromRow, limit, cursor);
+  /**
+   * One page of assets in id (= creation) order, narrowed by `filter`. Keyset paging on the id stays exact
+   * under a filter: the next page is the filtered rows after the last id shown.
+   */
+  async list(limit: number, cursor?: string, filter: AssetFilter = {}): Promise<Page<Asset>> {
+    const digest = filterDigest(filter);
+    const after = decodeCursor(cursor, [CURSOR_UUID, CURSOR_FILTER]);
+    if (after && after[1] !== digest) throw errors.invalidCursor();
+    const where: string[] = [];
+    const params: unknown[] = [limit + 1];
+    if (after) {
+      params.push(after[0]);
+      where.push(`id > $${params.length}::uuid`);
+    }
+    if (filter.type) {
+      params.push(filter.type);
+      where.push(`type = $${params.length}`);
+    }
+    if (filter.status) {
+      params.push(filter.status);
+      where.push(`status = $${params.length}`);
+    }
+    if (filter.q) {
+      params.push(literalLike(filter.q));
+      where.push(`(symbol ILIKE $${params.length} ESCAPE '\\' OR name ILIKE $${params.length} ESCAPE '\\')`);
+    }
+    const { rows } = await this.db.query<AssetRow>(
+      `SELECT * FROM assets ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $1`,
+      params,
+    );
+    return page(rows.map(assetFromRow), limit, (item) => [item.id, digest]);
   }
 
   async setStatus(id: string, status: AssetStatus, actor: Actor): Promise<Asset> {

@@ -46,7 +46,7 @@ export function page<T>(rows: T[], limit: number, keyOf: (row: T) => unknown[]):
  */
 export async function pageById<Row extends { id: string }, T extends { id: string }>(
   db: Database,
-  table: 'assets' | 'investors' | 'api_keys',
+  table: 'investors' | 'api_keys',
   fromRow: (row: Row) => T,
   limit: number,
   cursor?: string,

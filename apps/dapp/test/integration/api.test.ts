@@ -358,6 +358,106 @@ describe('assets', () => {
     for (const id of ids) assert.ok(seen.includes(id), `asset ${id} missing from the listing`);
     assert.deepEqual(seen, [...seen].sort(), 'listing is in creation (id) order');
   });
+
+  test('filters by type, status and search text, paging each filtered list exactly once', async () => {
+    // Interleaved so that every page of a filtered list has non-matching rows between its matches.
+    const created: any[] = [];
+    for (let i = 0; i < 9; i++) {
+      const reply = await admin.post('/api/v1/assets', {
+        symbol: `FLT${i}`,
+        name: i % 3 === 0 ? `Filter Fund ${i}` : `filter other ${i}`,
+        type: i % 3 === 0 ? 'fund' : 'equity',
+        decimals: 0,
+      });
+      assert.equal(reply.status, 201);
+      created.push(reply.body);
+    }
+    for (const i of [0, 3, 4]) {
+      assert.equal(
+        (await admin.post(`/api/v1/assets/${created[i].id}/status`, { status: 'active' })).status,
+        200,
+      );
+    }
+    const all = async (query: string) => {
+      const seen: any[] = [];
+      let cursor: string | null = null;
+      do {
+        const reply: any = await admin.get(
+          `/api/v1/assets?limit=1&${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        assert.equal(reply.status, 200, JSON.stringify(reply.body));
+        assert.ok(reply.body.items.length <= 1);
+        seen.push(...reply.body.items);
+        cursor = reply.body.nextCursor;
+      } while (cursor);
+      assert.equal(new Set(seen.map((a) => a.id)).size, seen.length, `no asset listed twice for ${query}`);
+      assert.deepEqual(
+        seen.map((a) => a.id),
+        seen.map((a) => a.id).sort(),
+        'a filtered listing stays in creation order',
+      );
+      return seen.map((a) => a.symbol);
+    };
+    assert.deepEqual(await all('q=flt'), [
+      'FLT0',
+      'FLT1',
+      'FLT2',
+      'FLT3',
+      'FLT4',
+      'FLT5',
+      'FLT6',
+      'FLT7',
+      'FLT8',
+    ]);
+    assert.deepEqual(await all('q=FILTER%20fund'), ['FLT0', 'FLT3', 'FLT6'], 'q matches the name, any case');
+    assert.deepEqual(await all('q=FLT&type=fund'), ['FLT0', 'FLT3', 'FLT6']);
+    assert.deepEqual(await all('q=FLT&status=active'), ['FLT0', 'FLT3', 'FLT4']);
+    assert.deepEqual(await all('q=flt&type=fund&status=active'), ['FLT0', 'FLT3']);
+    assert.deepEqual(await all('q=FLT&type=deposit'), []);
+    const funds = await all('type=fund');
+    for (const symbol of ['FLT0', 'FLT3', 'FLT6']) assert.ok(funds.includes(symbol));
+    assert.ok(!funds.includes('FLT1'), 'type filters without q too');
+  });
+
+  test('a % or _ in q matches literally, not as a wildcard', async () => {
+    for (const [symbol, name] of [
+      ['PCT1', 'Yield 5% note'],
+      ['PCT2', 'Yield 50 note'],
+      ['UND1', 'a_b share'],
+      ['UND2', 'axb share'],
+    ]) {
+      assert.equal(
+        (await admin.post('/api/v1/assets', { symbol, name, type: 'equity', decimals: 0 })).status,
+        201,
+      );
+    }
+    const symbols = async (q: string) =>
+      ((await admin.get(`/api/v1/assets?limit=200&q=${encodeURIComponent(q)}`)).body as any).items.map(
+        (a: any) => a.symbol,
+      );
+    assert.deepEqual(await symbols('5%'), ['PCT1']);
+    assert.deepEqual(await symbols('a_b'), ['UND1']);
+    assert.deepEqual(await symbols('%'), ['PCT1']);
+    assert.deepEqual(await symbols('\\'), [], 'a backslash is a character like any other');
+  });
+
+  test('bad filters are 400 in the one error shape; a cursor only pages the listing that issued it', async () => {
+    assertError(await admin.get('/api/v1/assets?type=gold'), 400, 'validation_failed');
+    assertError(await admin.get('/api/v1/assets?status=frozen'), 400, 'validation_failed');
+    assertError(await admin.get(`/api/v1/assets?q=${'x'.repeat(101)}`), 400, 'validation_failed');
+    assertError(await admin.get('/api/v1/assets?q='), 400, 'validation_failed');
+    const first: any = await admin.get('/api/v1/assets?limit=1&type=fund');
+    assert.equal(first.status, 200);
+    assert.ok(first.body.nextCursor, 'there is more than one fund');
+    const cursor = encodeURIComponent(first.body.nextCursor);
+    assert.equal((await admin.get(`/api/v1/assets?limit=1&type=fund&cursor=${cursor}`)).status, 200);
+    assertError(
+      await admin.get(`/api/v1/assets?limit=1&type=equity&cursor=${cursor}`),
+      400,
+      'invalid_cursor',
+    );
+    assertError(await admin.get(`/api/v1/assets?limit=1&cursor=${cursor}`), 400, 'invalid_cursor');
+  });
 });
 
 describe('investors', () => {

@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildConsole } from '../support/console-build.ts';
-import { startService, TestDatabase, type TestService } from '../support/helpers.ts';
+import { banner, embeddedDatabase, embeddedDataDir } from '../support/embedded-support.ts';
+import { Client, type ServiceProcess, spawnService } from '../support/helpers.ts';
 
 // The web console in a real headless Chromium (Debian's, driven by playwright-core) against a real dapp on
-// PostgreSQL (issue 19): a person signs in, creates and activates an asset, registers and verifies
+// embedded defaults, as `npm start` runs it: no DATABASE_URL (its own PostgreSQL), the in-process cache and
+// the filesystem object store, its admin key generated at first start (issue 19): a person signs in, creates and activates an asset, registers and verifies
 // investors, mints and transfers, sees holders and journal change, is refused with the API's reason,
 // uploads and downloads a document, and loses the session when its key is revoked. axe-core checks every
 // page; a screenshot of each is written (DALP_CONSOLE_SCREENSHOTS=docs/images refreshes docs/console.md's).
@@ -19,9 +21,17 @@ const SHOTS = process.env.DALP_CONSOLE_SCREENSHOTS ?? join(tmpdir(), 'dalp-conso
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** Generous: the machine is shared; these bound a wait, they assert no speed. */
 const WAIT = 30_000;
+const DOCUMENT_MAX_BYTES = 3 * 1024 * 1024;
 
-let db: TestDatabase;
-let svc: TestService;
+let data: ReturnType<typeof embeddedDataDir>;
+let dapp: ServiceProcess;
+/** The running dapp: its URL, its generated admin key (and a client with it), SQL on its own database. */
+let svc: {
+  url: string;
+  adminKey: string;
+  admin: Client;
+  sql: ReturnType<typeof embeddedDatabase>['sql'];
+};
 let browser: Browser;
 let admin: BrowserContext;
 let page: Page;
@@ -70,6 +80,50 @@ async function shot(p: Page, name: string): Promise<void> {
 const heading = (p: Page, name: string | RegExp) => p.getByRole('heading', { level: 1, name }).waitFor();
 const see = (p: Page, text: string | RegExp) => p.getByText(text).first().waitFor();
 
+interface Focus {
+  tag: string;
+  id: string;
+  name: string;
+  visible: boolean;
+  outline: string;
+}
+
+/** What has the focus: its tag, id, accessible name (aria-label or text) and whether it shows it. */
+// A string, evaluated in the page: these tests are compiled without the DOM's types.
+const focused = (p: Page): Promise<Focus> =>
+  p.evaluate(`(() => {
+    const el = document.activeElement;
+    return {
+      tag: el ? el.tagName.toLowerCase() : '',
+      id: el ? el.id : '',
+      name: el ? (el.getAttribute('aria-label') ?? el.textContent ?? '').trim() : '',
+      visible: el ? el.matches(':focus-visible') : false,
+      outline: el ? getComputedStyle(el).outlineStyle : 'none',
+    };
+  })()`) as Promise<Focus>;
+
+/**
+ * Presses Tab until the focus reaches what `target` accepts. Each press must move the focus to another
+ * element, and each element must show that it has the focus (:focus-visible, with an outline).
+ */
+async function tabTo(p: Page, what: string, target: (f: Focus) => boolean): Promise<void> {
+  let previous = await focused(p);
+  for (let press = 0; press < 80; press++) {
+    await p.keyboard.press('Tab');
+    const now = await focused(p);
+    const where = `${now.tag}#${now.id} "${now.name.slice(0, 40)}"`;
+    assert.ok(now.tag !== 'body', `Tab towards ${what} left the page's controls`);
+    assert.ok(
+      now.id !== previous.id || now.name !== previous.name || now.tag !== previous.tag,
+      `Tab moved the focus (${where})`,
+    );
+    assert.ok(now.visible && now.outline !== 'none', `the focus on ${where} is visible`);
+    if (target(now)) return;
+    previous = now;
+  }
+  assert.fail(`Tab never reached ${what}`);
+}
+
 async function signIn(p: Page, key: string): Promise<void> {
   await p.goto(`${svc.url}/`);
   await heading(p, 'Sign in to DALP');
@@ -84,15 +138,37 @@ async function signIn(p: Page, key: string): Promise<void> {
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   buildConsole();
-  db = await TestDatabase.start();
-  svc = await startService(await db.createDatabase());
+  // A process of its own on a fresh data directory (as root, the service places PostgreSQL's files where
+  // the postgres OS user can reach them; `remove()` clears them). No DATABASE_URL, CACHE_URL or
+  // OBJECT_STORE_DRIVER: the embedded defaults (their absence is asserted below, through /readyz).
+  for (const name of ['DATABASE_URL', 'CACHE_URL', 'CACHE_SENTINELS', 'OBJECT_STORE_DRIVER'])
+    assert.equal(process.env[name], undefined, `${name} is not set for a test of the embedded defaults`);
+  data = embeddedDataDir('console');
+  const env: Record<string, string> = {
+    DALP_DATA_DIR: data.path,
+    // Not the default 25 MiB, so the upload hint is seen to come from this service's configuration.
+    DOCUMENT_MAX_BYTES: String(DOCUMENT_MAX_BYTES),
+  };
+  dapp = await spawnService(env);
+  await banner(dapp);
+  const adminKey = readFileSync(join(data.path, 'admin-api-key'), 'utf8').trim();
+  svc = {
+    url: dapp.url,
+    adminKey,
+    admin: new Client(dapp.url, adminKey),
+    sql: embeddedDatabase(data.path).sql,
+  };
+  assert.match(dapp.output(), /DALP is running on embedded defaults/);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   ({ context: admin, page } = await newSession());
 });
 after(async () => {
   await browser?.close();
-  await svc?.close();
-  await db?.destroy();
+  if (dapp && dapp.child.exitCode === null) {
+    dapp.child.kill('SIGTERM');
+    await dapp.exited;
+  }
+  data?.remove();
 });
 
 describe('the web console in Chromium', () => {
@@ -115,6 +191,17 @@ describe('the web console in Chromium', () => {
   });
 
   test('assets: a refused field shows the API’s reason next to it; create, then activate after confirming', async () => {
+    // More assets than one page of the list (50), all older than the console's: the console's asset is not
+    // on the first unfiltered page, so finding it below takes the server's search, not the loaded rows.
+    for (let i = 0; i < 51; i++) {
+      const bulk = await svc.admin.post('/api/v1/assets', {
+        symbol: `BULK${i}`,
+        name: `Bulk stable ${i}`,
+        type: 'stablecoin',
+        decimals: 0,
+      });
+      assert.equal(bulk.status, 201);
+    }
     await page.getByLabel('Symbol', { exact: true }).fill('lower case');
     await page.getByLabel('Name', { exact: true }).fill('Console Fund');
     await page.getByRole('button', { name: 'Create asset' }).click();
@@ -128,11 +215,32 @@ describe('the web console in Chromium', () => {
     await see(page, `Created ${symbol} as a draft.`);
     await page.getByRole('button', { name: `Activate ${symbol}` }).click();
     await see(page, `${symbol} is now active.`);
-    await page.getByLabel('Search symbol or name').fill(symbol.toLowerCase());
-    await page.getByLabel('Filter by status').selectOption('active');
-    await see(page, '1 of 1 loaded assets');
+    // Search and filters are the API's (GET /assets?q&type&status), with its paging.
+    const caption = (text: string) => page.locator('caption', { hasText: new RegExp(`^${text}$`) }).waitFor();
+    const search = page.getByLabel('Search symbol or name');
+    const statusFilter = page.getByLabel('Filter by status');
+    const typeFilter = page.getByLabel('Filter by type');
+    await page.reload();
+    await heading(page, 'Assets');
+    await caption('50 assets, more to load');
+    assert.equal(await page.getByRole('link', { name: symbol }).count(), 0, 'not on the first page');
+    await search.fill(symbol.toLowerCase());
+    await caption('1 asset matching the filters');
+    await statusFilter.selectOption('draft');
+    await caption('0 assets matching the filters');
+    await statusFilter.selectOption('active');
+    await caption('1 asset matching the filters');
+    await page.getByRole('link', { name: symbol }).waitFor();
     await axe(page, 'assets');
     await shot(page, 'assets');
+    await search.fill('');
+    await statusFilter.selectOption('');
+    await typeFilter.selectOption('stablecoin');
+    await caption('50 assets matching the filters, more to load');
+    await page.getByRole('button', { name: 'Load more assets' }).click();
+    await caption('51 assets matching the filters');
+    assert.equal(await page.getByRole('button', { name: 'Load more assets' }).count(), 0);
+    assert.equal(await page.getByRole('link', { name: symbol }).count(), 0, 'a fund is not a stablecoin');
   });
 
   test('investors: register three, verify two', async () => {
@@ -158,6 +266,7 @@ describe('the web console in Chromium', () => {
 
   test('asset page: mint and transfer in display units; holders and journal follow; a refusal shows its reason', async () => {
     await page.getByRole('link', { name: 'Assets' }).click();
+    await page.getByLabel('Search symbol or name').fill(symbol);
     await page.getByRole('link', { name: symbol }).click();
     await heading(page, new RegExp(`^${symbol}`));
     await page.getByLabel('Action').selectOption('mint');
@@ -198,6 +307,8 @@ describe('the web console in Chromium', () => {
     await page.getByLabel('To investor').selectOption({ label: 'Alice Console (BE, verified)' });
     await page.getByLabel(`Amount (${symbol})`).fill('30');
     await page.getByRole('button', { name: 'Transfer' }).click();
+    // The API's message in base units, and next to it the same in the units the page shows.
+    await see(page, `holds 2025, less than 3000 (in ${symbol}: holds 20.25, less than 30)`);
     await see(page, /Transfer refused: investor .* holds 2025, less than 3000/);
     // Too many decimals never reaches the API.
     await page.getByLabel(`Amount (${symbol})`).fill('1.234');
@@ -218,13 +329,27 @@ describe('the web console in Chromium', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
-  test('documents: upload with progress, download the same bytes, delete', async () => {
+  test('documents: the configured size limit is explained; upload with progress, download the same bytes, delete', async () => {
+    await see(page, 'Any file type, up to 3 MiB (this platform’s limit).');
+    await page.getByLabel('Document file').setInputFiles({
+      name: 'too-big.bin',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.alloc(DOCUMENT_MAX_BYTES + 1),
+    });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await see(page, 'too-big.bin is larger than 3 MiB, this platform’s limit for a document.');
+    assert.equal((await svc.sql('SELECT 1 FROM documents')).length, 0, 'nothing was sent');
     const bytes = Buffer.from(`prospectus of ${symbol}\n`.repeat(2000));
     await page
       .getByLabel('Document file')
       .setInputFiles({ name: 'prospectus.txt', mimeType: 'text/plain', buffer: bytes });
     await page.getByRole('button', { name: 'Upload' }).click();
     await see(page, 'Uploaded prospectus.txt.');
+    // The filesystem object store of the embedded defaults: the bytes are in the data directory.
+    const stored = readdirSync(join(data.path, 'objects'), { recursive: true, withFileTypes: true }).filter(
+      (e) => e.isFile() && !e.name.endsWith('.type'),
+    );
+    assert.equal(stored.length, 1, 'one object in the data directory');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('link', { name: 'prospectus.txt' }).click(),
@@ -267,6 +392,63 @@ describe('the web console in Chromium', () => {
       'the first mint last',
     );
     assert.equal(await page.getByRole('button', { name: 'Older entries' }).count(), 0);
+  });
+
+  test('keyboard only: activate an asset after its confirmation, then mint (Tab, Enter, Space)', async () => {
+    const k = `K${symbol}`;
+    const created = await svc.admin.post('/api/v1/assets', {
+      symbol: k,
+      name: 'Keyboard',
+      type: 'fund',
+      decimals: 2,
+    });
+    assert.equal(created.status, 201);
+    await page.goto(`${svc.url}/#/assets`);
+    await heading(page, 'Assets');
+    // The page's heading has the focus; from there, the keyboard only.
+    assert.equal(await page.evaluate('document.activeElement?.tagName'), 'H1');
+    await tabTo(page, 'the search field', (f) => f.id === 'asset-search');
+    await page.keyboard.type(k);
+    await page.locator('caption', { hasText: /^1 asset matching the filters$/ }).waitFor();
+    await tabTo(page, `Activate ${k}`, (f) => f.name === `Activate ${k}`);
+    const dialog = page.waitForEvent('dialog');
+    await page.keyboard.press('Enter');
+    assert.match((await dialog).message(), new RegExp(`^Activate ${k} \\(Keyboard\\)\\?`));
+    await see(page, `${k} is now active.`);
+
+    // The focus stays in the row, on the button that took the place of Activate; Shift+Tab reaches the
+    // asset's link before it, and Enter opens the asset.
+    const after = await focused(page);
+    assert.equal(after.name, `Pause ${k}`, 'the focus stays on the row’s first action');
+    assert.ok(after.visible);
+    await page.keyboard.press('Shift+Tab');
+    const link = await focused(page);
+    assert.deepEqual([link.tag, link.name, link.visible], ['a', k, true]);
+    await page.keyboard.press('Enter');
+    await heading(page, new RegExp(`^${k}`));
+    assert.equal(await page.evaluate('document.activeElement?.tagName'), 'H1', 'the new page’s heading');
+    // The investors come in their own request; the form is used once they are there.
+    await page.locator('#ledger-to option').first().waitFor({ state: 'attached' });
+    await tabTo(page, 'the amount', (f) => f.id === 'ledger-amount');
+    assert.equal(await page.getByLabel('Action').inputValue(), 'mint');
+    assert.equal(
+      await page.evaluate("document.getElementById('ledger-to').selectedOptions[0]?.textContent"),
+      'Alice Console (BE, verified)',
+    );
+    await page.keyboard.type('1.5');
+    await tabTo(page, 'the Mint button', (f) => f.tag === 'button' && f.name === 'Mint');
+    await page.keyboard.press('Space');
+    await see(page, `Mint of 1.5 ${k} recorded.`);
+    await page.getByTestId('total-supply').getByText('1.5', { exact: true }).waitFor();
+    await page.getByTestId('holders').getByRole('row', { name: 'Alice Console 1.5' }).waitFor();
+    const minted = await svc.sql(
+      'SELECT j.kind, j.amount::text AS amount FROM journal j JOIN assets a ON a.id = j.asset_id WHERE a.symbol = $1',
+      [k],
+    );
+    assert.deepEqual(
+      minted.map((e) => [e.kind, e.amount]),
+      [['mint', '150']],
+    );
   });
 
   test('operations: the replica, its version and each dependency from /readyz', async () => {

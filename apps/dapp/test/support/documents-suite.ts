@@ -103,6 +103,12 @@ export function documentsSuite(name: string, options: DocumentsSuiteOptions) {
       assert.equal((await options.listObjects(svc)).length, before.length - 1);
     });
 
+    test('the configured limit is published: GET /api/v1/limits', async () => {
+      const limits = await svc.admin.get('/api/v1/limits');
+      assert.equal(limits.status, 200);
+      assert.deepEqual(limits.body, { documentMaxBytes: LIMIT });
+    });
+
     test('bodies above the limit are refused with 413 and leave nothing', async () => {
       const rowsBefore = await rows();
       const objectsBefore = await options.listObjects(svc);

@@ -2,10 +2,10 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { actorOf } from '../plugins/auth.ts';
 import {
   AssetCreate,
+  AssetListQuery,
   AssetPage,
   AssetView,
   IdParams,
-  PageQuery,
   pageLimit,
   StatusChange,
 } from '../schemas.ts';
@@ -39,12 +39,15 @@ export async function assetRoutes(fastify: FastifyInstance, { runtime, reads }: 
     {
       schema: {
         tags: ['assets'],
-        summary: 'List assets',
-        querystring: PageQuery,
+        summary: 'List assets, optionally filtered by type, status and a search text (q)',
+        querystring: AssetListQuery,
         response: { 200: AssetPage },
       },
     },
-    async (request) => pageView(await assets.list(pageLimit(request.query), request.query.cursor), assetView),
+    async (request) => {
+      const { cursor, type, status, q } = request.query;
+      return pageView(await assets.list(pageLimit(request.query), cursor, { type, status, q }), assetView);
+    },
   );
 
   app.get(

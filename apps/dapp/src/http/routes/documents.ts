@@ -8,6 +8,7 @@ import {
   DocumentQuery,
   DocumentView,
   IdParams,
+  Limits,
   NoContent,
   NotModified,
 } from '../schemas.ts';
@@ -93,6 +94,19 @@ export async function documentRoutes(fastify: FastifyInstance, { runtime }: Rout
           .send(object.body as unknown as string)
       );
     },
+  );
+
+  // A client (the console) explains the size limit with this deployment's value, not the default's.
+  app.get(
+    '/limits',
+    {
+      schema: {
+        tags: ['documents'],
+        summary: 'The limits this deployment enforces on uploads',
+        response: { 200: Limits },
+      },
+    },
+    async () => ({ documentMaxBytes: runtime.config.documentMaxBytes }),
   );
 
   app.delete(
