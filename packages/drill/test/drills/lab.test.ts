@@ -75,8 +75,8 @@ describe('dalp drill against the lab', { timeout: 600_000 }, () => {
   // elsewhere after the balancer's per-try timeout), a rollout, and a cache failover.
   for (const [scenario, fault] of [
     ['pod-hang', /^SIGSTOP dapp-/],
-    ['rolling-update', /replace/i],
-    ['cache-failover', /redis/i],
+    ['rolling-update', /^replacing dapp-/],
+    ['cache-failover', /^SIGKILL redis-/],
   ] as const) {
     test(`${scenario}: no failed request, nothing lost or applied twice`, async () => {
       const { run, record } = await drill(scenario);
