@@ -202,6 +202,7 @@ describe('with an external PostgreSQL', () => {
         '0002_transfer_entries_without_supply.sql',
         '0003_console_sessions.sql',
         '0004_object_purge_queue.sql',
+        '0005_document_upload_keys.sql',
       ],
     );
 
@@ -248,6 +249,7 @@ describe('with an external PostgreSQL', () => {
           '0002_transfer_entries_without_supply.sql',
           '0003_console_sessions.sql',
           '0004_object_purge_queue.sql',
+          '0005_document_upload_keys.sql',
         ],
       );
       const { rows } = await replicas[0]!.query(
