@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { type S3Server, startS3 } from '@dalp/lab';
 import { v7 as uuidv7 } from 'uuid';
 import { dalp as dalpInProcess } from '../../../../packages/cli/test/support/run-cli.ts';
-import type { Discrepancy, ReconcileReport } from '../../src/use-cases/reconcile.ts';
+import { type Discrepancy, type ReconcileReport, reportText } from '../../src/use-cases/reconcile.ts';
 import { assertErrorShape } from '../support/error-shape.ts';
 import {
   idempotencyKey,
@@ -75,23 +75,35 @@ const sorted = (list: Array<Omit<Discrepancy, 'message'>>) =>
   [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
 /**
- * Runs reconcile every way there is (dapp as a process in text and JSON, the API) and checks each names
- * exactly `expected`, with exit 1 (0 when nothing is expected).
+ * Runs reconcile and checks it names exactly `expected`: through the API, and either as `dapp reconcile`
+ * processes in text and JSON with exit 1 (0 when nothing is expected), or (`processes: false`) through
+ * the same shared check and text rendering in this process. A process costs seconds of start-up on a
+ * loaded machine, so the exit codes and the wiring are proven on a consistent and a broken book, and
+ * every other corruption is judged in-process.
  */
-async function expectReport(expected: Array<Omit<Discrepancy, 'message'>>): Promise<ReconcileReport> {
-  const [json, text, api] = await Promise.all([
-    dapp(['--json']),
-    dapp([]),
-    svc.admin.get('/api/v1/reconcile'),
-  ]);
+async function expectReport(
+  expected: Array<Omit<Discrepancy, 'message'>>,
+  { processes = false } = {},
+): Promise<ReconcileReport> {
   const code = expected.length === 0 ? 0 : 1;
-  assert.equal(json.code, code, `dapp reconcile --json: ${json.stderr}`);
-  assert.equal(text.code, code, `dapp reconcile: ${text.stderr}`);
-  const report = JSON.parse(json.stdout) as ReconcileReport;
+  let report: ReconcileReport;
+  let text: Run;
+  const api = svc.admin.get('/api/v1/reconcile');
+  if (processes) {
+    const [json, textRun] = await Promise.all([dapp(['--json']), dapp([])]);
+    assert.equal(json.code, code, `dapp reconcile --json: ${json.stderr}`);
+    assert.equal(textRun.code, code, `dapp reconcile: ${textRun.stderr}`);
+    report = JSON.parse(json.stdout) as ReconcileReport;
+    text = textRun;
+  } else {
+    report = await svc.runtime.useCases.reconcile.run();
+    text = { code, stdout: reportText(report), stderr: '' };
+  }
   assert.deepEqual(sorted(report.discrepancies.map(facts)), sorted(expected));
   assert.equal(report.reconciled, expected.length === 0);
-  assert.equal(api.status, 200);
-  assert.deepEqual(sorted((api.body as ReconcileReport).discrepancies.map(facts)), sorted(expected));
+  const answer = await api;
+  assert.equal(answer.status, 200);
+  assert.deepEqual(sorted((answer.body as ReconcileReport).discrepancies.map(facts)), sorted(expected));
   // Text: the verdict, then one line per discrepancy naming its kind and every id and value it carries.
   const lines = text.stdout.split('\n');
   assert.equal(
@@ -118,10 +130,11 @@ async function corrupted(
   corrupt: () => Promise<unknown>,
   expected: Array<Omit<Discrepancy, 'message'>>,
   repair: () => Promise<unknown>,
+  options: { processes?: boolean } = {},
 ): Promise<void> {
   await corrupt();
   try {
-    await expectReport(expected);
+    await expectReport(expected, options);
   } finally {
     await repair();
   }
@@ -208,7 +221,7 @@ after(async () => {
 
 describe('reconcile', () => {
   test('a consistent book reconciles: exit 0, every count, the deleted document pending purge', async () => {
-    const report = await expectReport([]);
+    const report = await expectReport([], { processes: true });
     assert.deepEqual(report.checked, {
       assets: 2,
       // mint, replayed mint (one record), 5 transfers, burn, redeem; the refused transfer left none.
@@ -243,6 +256,7 @@ describe('reconcile', () => {
         },
       ],
       () => move(-5),
+      { processes: true },
     );
     await expectReport([]);
   });
