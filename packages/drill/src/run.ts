@@ -14,7 +14,14 @@ import {
   type TargetFault,
 } from './scenario.ts';
 import type { Target, TopologyRow } from './targets/target.ts';
-import { BASE_THRESHOLDS, judge, type Thresholds, type Verdict } from './verdict.ts';
+import {
+  BASE_THRESHOLDS,
+  type Check,
+  judge,
+  type Thresholds,
+  type Verdict,
+  withScenarioChecks,
+} from './verdict.ts';
 import { DEFAULT_WORKLOAD, DrillWorkload, type WorkloadOptions } from './workload/drill-workload.ts';
 import { seedLedger } from './workload/seed.ts';
 
@@ -88,6 +95,7 @@ export async function runDrill(
   const thresholds: Thresholds = { ...BASE_THRESHOLDS, ...scenario.thresholds, ...options.thresholds };
   const events: DrillEvent[] = [];
   const extra: DrillRecord['extra'] = {};
+  const scenarioChecks: Check[] = [];
   const phases: { name: Phase; from: number; to: number }[] = [];
   let phase: Phase = 'warm-up';
   const errors: string[] = [];
@@ -126,6 +134,7 @@ export async function runDrill(
     record: (name, value, unit) => {
       extra[name] = unit === undefined ? { value } : { value, unit };
     },
+    verify: (check) => scenarioChecks.push(check),
   };
 
   let faultAt: number | undefined;
@@ -174,7 +183,7 @@ export async function runDrill(
         dataService: scenario.dataService,
         slowMs: options.slowMs,
       });
-      verdict = judge(measures, thresholds);
+      verdict = withScenarioChecks(judge(measures, thresholds), scenarioChecks);
     } catch (error) {
       errors.push(`verification: ${message(error)}`);
     }
