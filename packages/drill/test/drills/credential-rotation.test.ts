@@ -70,15 +70,19 @@ async function logsIn(password: string): Promise<boolean> {
 }
 
 describe('dalp drill credential-rotation against the lab', { timeout: 600_000 }, () => {
-  test('the password changes under load with no failed request; the old one is refused after', async () => {
+  test('the password changes under load with no failed request; the old one is refused after', async (t) => {
     const old = lab.refresh().secrets.databasePassword;
     const file = join(dir, 'database-password');
     assert.equal(readFileSync(file, 'utf8'), `${old}\n`, 'the replicas read the lab password file');
 
     const { run, evidence, record } = await rotation();
+    const m = record.measures!;
+    const figure = (name: string) => record.extra[name]?.value;
+    t.diagnostic(
+      `requests ${m.requests.total}, failed ${m.requests.failed}; rotation ${figure('rotation-seconds')} s (grace ${figure('grace-seconds')} s), sessions terminated ${figure('sessions-terminated')}, from before the rotation ${figure('sessions-from-before-rotation')}`,
+    );
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     assert.equal(record.result, 'pass');
-    const m = record.measures!;
     assert.equal(m.requests.failed, 0);
     assert.ok(m.requests.byOp.transfer!.ok > 20, 'the workload wrote through the rotation');
     assert.equal(m.duplicates, 0);
@@ -106,11 +110,12 @@ describe('dalp drill credential-rotation against the lab', { timeout: 600_000 },
     assert.deepEqual(record.controls, ['Managed PostgreSQL']);
   });
 
-  test('a replica started with the password fixed in its URL fails the drill once the old one is revoked', async () => {
+  test('a replica started with the password fixed in its URL fails the drill once the old one is revoked', async (t) => {
     const [replica] = lab.components().filter((c) => c.kind === 'dapp');
     await lab.configure({ fixedDatabasePassword: [replica!.name] });
     try {
       const { run, record } = await rotation();
+      t.diagnostic(`mutation: failed requests ${record.measures?.requests.failed}; ${run.stdout}`);
       assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
       assert.equal(record.result, 'fail');
       assert.match(run.stdout, /a drill FAILED/);
