@@ -550,6 +550,7 @@ describe('switches', () => {
         items: [{ key: 'password', path: 'password' }],
       });
     }
+    assert.equal(checked, 2, 'the dapp container and the migration container');
     // An inline password: the chart's own Secret is the volume.
     const inline = render('dalp', {
       values: ['dalp/ci/external-datastores-values.yaml'],
