@@ -122,7 +122,7 @@ export function poolConfig(
     // pg lets a connection string's (absent) password override a `password` option, so the URL is
     // taken apart here and the file's reader set last.
     const { password: _none, ...parts } = parseConnectionString(url.toString());
-    return { ...base, ...(parts as pg.PoolConfig), password };
+    return { ...base, ...(parts as pg.PoolConfig), ssl: base.ssl, password };
   }
   return {
     ...base,
@@ -243,6 +243,10 @@ export class Database {
           // whether it committed (pg_xact_status exists for exactly this), so ask it on a new connection.
           rerunAfterLostCommit = false;
           const status = await this.statusOf(xid);
+          this.log?.warn(
+            { transaction: xid, status: status ?? 'unknown' },
+            'database session ended at COMMIT; the server says how the transaction ended',
+          );
           if (status === 'committed') return result as T;
           if (status === 'aborted') {
             attempt -= 1;
@@ -264,17 +268,20 @@ export class Database {
     }
   }
 
-  /** committed, aborted or in progress (a backend ending its session aborts first: waited out briefly). */
+  /**
+   * committed or aborted; undefined when the server could not say. A terminated backend is "in progress"
+   * until it has aborted and left, which takes a moment on a busy server: waited out for up to 5 s.
+   */
   private async statusOf(xid: string): Promise<string | undefined> {
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 100; i++) {
       const status = await this.withClient(async (client) => {
         const { rows } = await client.query<{ status: string | null }>(
           'SELECT pg_xact_status($1::xid8) AS status',
           [xid],
         );
         return rows[0]?.status ?? undefined;
-      }).catch(() => undefined);
-      if (status !== 'in progress') return status;
+      }).catch(() => 'not asked');
+      if (status === 'committed' || status === 'aborted' || status === undefined) return status;
       await sleep(50);
     }
     return undefined;
@@ -303,9 +310,12 @@ export class Database {
       } catch (error) {
         broken = isConnectionError(error);
         // The session ended under us (pg_terminate_backend when a credential is revoked, a switchover's
-        // fast shutdown): once, on a new connection, when `use` can run again with no effect counted
-        // twice. A second loss in a row is an outage, answered with a 503 as before.
-        if (broken && attempt === 1 && rerunnable()) {
+        // fast shutdown): again on another connection, when `use` can run again with no effect counted
+        // twice. A revocation ends every session at once, so the pool may hand out more sessions that
+        // ended too (each is thrown away): at most one per pooled connection, plus a new one. A database
+        // that is really gone ends this at the first connection attempt that fails (a 503, as before).
+        if (broken && attempt <= (this.config.max ?? 10) && rerunnable()) {
+          this.observer.failed('connection', error);
           this.log?.warn(
             { err: { message: (error as Error).message, code: (error as { code?: string }).code } },
             'database session ended; running the statement again on a new connection',
