@@ -195,7 +195,7 @@ export class Database {
    * authentication, statements prepared again). After a failed statement outside a transaction the session
    * is clean, so only a broken connection is thrown away.
    *
-   * A statement whose session ended under it runs once more on a new connection (withClient). The
+   * A statement whose session ended under it runs again on another connection (withClient). The
    * statements the service runs outside a transaction are reads or writes that a second run cannot
    * double: the ledger's batch write claims its idempotency keys under a unique index (a second run of
    * one that did commit loses that race and is read back, as a stale cache is), the deletes and the
