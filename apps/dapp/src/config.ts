@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 // Every setting comes from the environment and is validated once at start, so a typo in a Helm value
@@ -49,11 +50,13 @@ const envSchema = z.object({
   DATABASE_NAME: z.string().min(1).optional(),
   DATABASE_USER: z.string().min(1).optional(),
   DATABASE_PASSWORD: z.string().optional(),
+  DATABASE_PASSWORD_FILE: z.string().min(1).optional(),
   DATABASE_SSLMODE: z.enum(sslModes, { message: `must be one of ${sslModes.join(', ')}` }).optional(),
   DATABASE_SSLROOTCERT: z.string().min(1).optional(),
   DATABASE_POOL_MAX: int(1, 1000).default(10),
   DATABASE_CONNECT_TIMEOUT_MS: int(100, 120_000).default(5000),
   DATABASE_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(15_000),
+  DATABASE_CONNECTION_MAX_LIFETIME_SECONDS: int(0, 86_400).default(1800),
 
   CACHE_URL: z
     .string()
@@ -108,12 +111,16 @@ export interface DatabaseConfig {
     database?: string;
     user?: string;
     password?: string;
+    /** Read on every new connection (rotation without a restart); never set together with `password`. */
+    passwordFile?: string;
     sslMode: SslMode;
     sslRootCert?: string;
   };
   poolMax: number;
   connectTimeoutMs: number;
   statementTimeoutMs: number;
+  /** A connection is closed (once idle) after this long, so every one authenticates again (0: never). */
+  maxLifetimeSeconds: number;
 }
 
 export interface Config {
@@ -193,6 +200,58 @@ function sslModeFromUrl(url: string): SslMode | undefined {
   }
 }
 
+/**
+ * DATABASE_PASSWORD_FILE is refused next to a password given another way (DATABASE_PASSWORD, or in
+ * DATABASE_URL) rather than one of them silently winning: a fixed password left in the environment is
+ * exactly what breaks the next rotation (the replica keeps logging in with the revoked one), and it
+ * would go unnoticed until then. The file is read once here so that a missing, unreadable or empty file
+ * stops the start with one line naming the variable and the path (never the content).
+ */
+function passwordFileProblems(env: Env): string[] {
+  const problems: string[] = [];
+  if (!env.DATABASE_URL && !env.DATABASE_HOST)
+    problems.push('DATABASE_PASSWORD_FILE needs DATABASE_URL or DATABASE_HOST');
+  if (env.DATABASE_PASSWORD !== undefined)
+    problems.push('set either DATABASE_PASSWORD_FILE or DATABASE_PASSWORD, not both');
+  if (env.DATABASE_URL && urlHasPassword(env.DATABASE_URL))
+    problems.push('DATABASE_URL must not contain a password when DATABASE_PASSWORD_FILE is set');
+  const problem = passwordFileProblem(env.DATABASE_PASSWORD_FILE!);
+  if (problem) problems.push(problem);
+  return problems;
+}
+
+function urlHasPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** Why the password file cannot be used, or undefined; names the path and the reason, never the content. */
+export function passwordFileProblem(path: string): string | undefined {
+  try {
+    if (readPasswordFile(path) === '') return `DATABASE_PASSWORD_FILE ${path} is empty`;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    return `DATABASE_PASSWORD_FILE ${path} cannot be read (${code})`;
+  }
+  return undefined;
+}
+
+/**
+ * The password in the file, without the line end that `echo` and editors add (Kubernetes writes a
+ * Secret's bytes as they are; a value created with `kubectl create secret --from-file` keeps its newline).
+ */
+export function readPasswordFile(path: string): string {
+  return passwordOf(readFileSync(path, 'utf8'));
+}
+
+/** A password file's text without its one trailing line end (the password itself may end in spaces). */
+export function passwordOf(text: string): string {
+  return text.replace(/\r?\n$/, '');
+}
+
 /** Parses the environment; throws ConfigError listing every bad variable (values are never echoed). */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings are how Kubernetes renders an unset optional value; treat them as absent.
@@ -210,6 +269,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if ((sslMode === 'verify-ca' || sslMode === 'verify-full') && !env.DATABASE_SSLROOTCERT) {
     problems.push(`DATABASE_SSLROOTCERT is required with DATABASE_SSLMODE=${sslMode}`);
   }
+  if (env.DATABASE_PASSWORD_FILE) problems.push(...passwordFileProblems(env));
   if (env.HEALTH_CHECK_TIMEOUT_MS > env.HEALTH_CHECK_INTERVAL_MS) {
     problems.push('HEALTH_CHECK_TIMEOUT_MS must not exceed HEALTH_CHECK_INTERVAL_MS');
   }
@@ -281,6 +341,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
           database: env.DATABASE_NAME,
           user: env.DATABASE_USER,
           password: env.DATABASE_PASSWORD,
+          passwordFile: env.DATABASE_PASSWORD_FILE,
           sslMode: sslMode ?? 'disable',
           sslRootCert: env.DATABASE_SSLROOTCERT,
         }
@@ -309,6 +370,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       poolMax: env.DATABASE_POOL_MAX,
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      maxLifetimeSeconds: env.DATABASE_CONNECTION_MAX_LIFETIME_SECONDS,
     },
     cache: {
       url: env.CACHE_URL,

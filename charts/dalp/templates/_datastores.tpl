@@ -85,7 +85,11 @@ global.bundledDatastores enables it, else a failure that names the key to set. A
 {{- include "dalp.env.var" (dict "name" "DATABASE_PORT" "value" $c.port "secret" $s "key" $k.port) }}
 {{- include "dalp.env.var" (dict "name" "DATABASE_NAME" "value" $c.database "secret" $s "key" $k.database) }}
 {{- include "dalp.env.var" (dict "name" "DATABASE_USER" "value" $c.username "secret" $s "key" $k.username) }}
-{{- if and $s $k.password }}
+{{- if $c.passwordFile }}
+{{- /* The Secret's key as a file (dalp.tlsVolumes mounts it): the kubelet updates it in place on rotation. */}}
+- name: DATABASE_PASSWORD_FILE
+  value: /etc/dalp/secrets/postgresql/password
+{{- else if and $s $k.password }}
 {{- include "dalp.env.var" (dict "name" "DATABASE_PASSWORD" "secret" $s "key" $k.password) }}
 {{- else }}
 {{- include "dalp.env.var" (dict "name" "DATABASE_PASSWORD" "secret" (include "dalp.secretName" .context) "key" "postgresql-password") }}

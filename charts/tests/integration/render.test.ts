@@ -516,6 +516,65 @@ describe('switches', () => {
     );
   });
 
+  it('passwordFile: the password is a Secret volume file (no subPath) in the dapp and the migration Job, never an env value', () => {
+    const objects = render('dalp', {
+      values: ['dalp/ci/external-datastores-values.yaml'],
+      set: {
+        'global.datastores.default.postgresql.passwordFile': 'true',
+        'dapp.migration.mode': 'job',
+      },
+    });
+    const pods = [dappDeployment(objects), ...find(objects, 'Job')];
+    assert.equal(pods.length, 2, 'the Deployment and the migration Job');
+    let checked = 0;
+    for (const pod of pods) {
+      const spec = pod.spec.template.spec;
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+        const env = new Map((c.env ?? []).map((e: { name: string }) => [e.name, e]));
+        if (!env.has('DATABASE_HOST')) continue;
+        checked += 1;
+        assert.equal(env.has('DATABASE_PASSWORD'), false, `${pod.kind} ${c.name}: no DATABASE_PASSWORD`);
+        assert.deepEqual(env.get('DATABASE_PASSWORD_FILE'), {
+          name: 'DATABASE_PASSWORD_FILE',
+          value: '/etc/dalp/secrets/postgresql/password',
+        });
+        const mount = c.volumeMounts.find((m: { name: string }) => m.name === 'postgresql-password');
+        assert.deepEqual(mount, {
+          name: 'postgresql-password',
+          mountPath: '/etc/dalp/secrets/postgresql',
+          readOnly: true,
+        });
+      }
+      assert.deepEqual(spec.volumes.find((v: { name: string }) => v.name === 'postgresql-password')?.secret, {
+        secretName: 'dalp-postgresql',
+        items: [{ key: 'password', path: 'password' }],
+      });
+    }
+    assert.equal(checked, 2, 'the dapp container and the migration container');
+    // An inline password: the chart's own Secret is the volume.
+    const inline = render('dalp', {
+      values: ['dalp/ci/external-datastores-values.yaml'],
+      set: {
+        'global.datastores.default.postgresql.passwordFile': 'true',
+        'global.datastores.default.postgresql.existingSecret': '',
+        'global.datastores.default.postgresql.password': 's3cr3t-value',
+      },
+    });
+    const secret = one(inline, 'Secret');
+    assert.deepEqual(
+      dappDeployment(inline).spec.template.spec.volumes.find(
+        (v: { name: string }) => v.name === 'postgresql-password',
+      )?.secret,
+      { secretName: secret.metadata.name, items: [{ key: 'postgresql-password', path: 'password' }] },
+    );
+    // Off by default: the password stays an env variable from the Secret.
+    const env = envOf(
+      dappDeployment(render('dalp', { values: ['dalp/ci/external-datastores-values.yaml'] })),
+    );
+    assert.equal(env.has('DATABASE_PASSWORD_FILE'), false);
+    assert.ok(env.get('DATABASE_PASSWORD')?.valueFrom);
+  });
+
   it('NetworkPolicy: open http by default; restricted ingress and egress when asked; refuses a policy that lets nothing in', () => {
     const open = one(
       render('dalp-local', { set: { 'dalp.dapp.networkPolicy.enabled': 'true' } }),

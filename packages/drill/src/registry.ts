@@ -4,6 +4,7 @@
 import type { Scenario } from './scenario.ts';
 import { appTierRebuild } from './scenarios/app-tier-rebuild.ts';
 import { cacheFailover } from './scenarios/cache-failover.ts';
+import { credentialRotation } from './scenarios/credential-rotation.ts';
 import { databaseFailover } from './scenarios/database-failover.ts';
 import { nodeLoss } from './scenarios/node-loss.ts';
 import { objectStoreOutage } from './scenarios/object-store-outage.ts';
@@ -20,6 +21,7 @@ export const SCENARIOS: readonly Scenario[] = [
   cacheFailover,
   objectStoreOutage,
   databaseFailover,
+  credentialRotation,
   nodeLoss,
   zoneLoss,
   zonePartition,

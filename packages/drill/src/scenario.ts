@@ -6,7 +6,7 @@
 import type { DrillEvent } from './model.ts';
 import type { KubernetesTarget } from './targets/kubernetes.ts';
 import type { LabTarget } from './targets/lab.ts';
-import type { Thresholds } from './verdict.ts';
+import type { Check, Thresholds } from './verdict.ts';
 
 /** The rows of the source document's "Recovery expectations" table. */
 export type RecoveryRow =
@@ -50,6 +50,8 @@ export interface FaultContext {
   writesBack(since: number, timeoutMs: number): Promise<boolean>;
   /** Records a measure only this scenario has (a restore's duration...), kept in the evidence. */
   record(name: string, value: number | string, unit?: string): void;
+  /** Adds a check of the scenario's own to the verdict (a failed one fails the drill). */
+  verify(check: Check): void;
 }
 
 export interface TargetFault<T> {

@@ -40,7 +40,8 @@ export const BASE_THRESHOLDS: Thresholds = {
 export const THRESHOLD_NAMES = Object.keys(BASE_THRESHOLDS) as ThresholdName[];
 
 export interface Check {
-  name: ThresholdName;
+  /** A threshold's name, or a check of the scenario's own (FaultContext.verify). */
+  name: ThresholdName | (string & {});
   /** The limit as set ("<= 0", "= 503"...). */
   limit: string;
   /** The measured value, as a number where there is one. */
@@ -74,6 +75,15 @@ const atMost = (name: ThresholdName, limit: number, actual: number): Check => ({
   actual,
   pass: actual <= limit,
 });
+
+/**
+ * The verdict with the scenario's own checks added (what only its fault can verify: a credential rotation's
+ * old password refused...): they are part of what the drill proves, so any of them failing fails it.
+ */
+export function withScenarioChecks(verdict: Verdict, checks: readonly Check[]): Verdict {
+  const all = [...verdict.checks, ...checks];
+  return { result: all.every((c) => c.pass) ? 'pass' : 'fail', checks: all };
+}
 
 export function judge(measures: Measures, thresholds: Thresholds): Verdict {
   const checks: Check[] = [];

@@ -11,17 +11,30 @@ const WATCH_INTERVAL_MS = 250;
 
 export class LabTarget implements Target {
   readonly kind = 'lab';
-  private readonly pool: pg.Pool;
+  private pool: pg.Pool;
 
   constructor(readonly lab: Lab) {
-    this.pool = new pg.Pool({
-      connectionString: lab.endpoints().database,
+    this.pool = this.openPool();
+  }
+
+  private openPool(): pg.Pool {
+    const pool = new pg.Pool({
+      connectionString: this.lab.endpoints().database,
       max: 2,
       connectionTimeoutMillis: 5_000,
       statement_timeout: 30_000,
     });
     // An idle client cut by a failover must not crash the drill; the next query reconnects.
-    this.pool.on('error', () => undefined);
+    pool.on('error', () => undefined);
+    return pool;
+  }
+
+  /** The books are read with the lab's current database password again (after a credential rotation). */
+  async reopenLedgerPool(): Promise<void> {
+    const old = this.pool;
+    this.lab.refresh();
+    this.pool = this.openPool();
+    await old.end().catch(() => undefined);
   }
 
   describe(): string {

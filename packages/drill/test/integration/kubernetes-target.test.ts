@@ -159,6 +159,7 @@ describe('the Kubernetes target against a fake API server', () => {
       note: (_kind: string, detail: string) => notes.push(detail),
       writesBack: async () => true,
       record: () => undefined,
+      verify: () => undefined,
     };
     const recreated = await target.recreateRelease(ctx);
     assert.equal(

@@ -10,7 +10,7 @@ import { timeline } from '../../src/measure/timeline.ts';
 import { measure } from '../../src/measures.ts';
 import type { OperationKind, RequestSample } from '../../src/model.ts';
 import { DrillUsageError, SCENARIOS, selectScenarios } from '../../src/registry.ts';
-import { BASE_THRESHOLDS, judge, parseThreshold } from '../../src/verdict.ts';
+import { BASE_THRESHOLDS, judge, parseThreshold, withScenarioChecks } from '../../src/verdict.ts';
 
 const T0 = 1_800_000_000_000;
 let n = 0;
@@ -204,6 +204,22 @@ describe('verdicts', () => {
     assert.equal(measures.lostWrites.seconds, 0, 'one lost write acknowledged after the fault: no span');
   });
 
+  test("a scenario's own check that failed fails a verdict that passed every threshold", () => {
+    const passing = judge(measures, { ...BASE_THRESHOLDS, 'lost-writes': null });
+    assert.equal(passing.result, 'pass');
+    const ok = { name: 'old-password-refused', limit: 'refused', actual: 'refused', pass: true };
+    assert.equal(withScenarioChecks(passing, [ok]).result, 'pass');
+    const stale = {
+      name: 'replicas-on-new-password',
+      limit: 'every replica',
+      actual: 'not: dapp-a-1',
+      pass: false,
+    };
+    const failed = withScenarioChecks(passing, [ok, stale]);
+    assert.equal(failed.result, 'fail');
+    assert.deepEqual(failed.checks.slice(-2), [ok, stale]);
+  });
+
   test('thresholds are parsed from name=value or name=off; anything else is a one-line error', () => {
     assert.deepEqual(parseThreshold('writes-back-seconds=30'), ['writes-back-seconds', 30]);
     assert.deepEqual(parseThreshold('lost-writes=off'), ['lost-writes', null]);
@@ -217,7 +233,7 @@ describe('verdicts', () => {
 
 describe('choosing scenarios', () => {
   test('every scenario names its document row and controls, and has a lab fault', () => {
-    assert.equal(SCENARIOS.length, 10);
+    assert.equal(SCENARIOS.length, 11);
     for (const s of SCENARIOS) {
       assert.ok(s.lab, `${s.id} has no lab fault`);
       assert.ok(s.kubernetes, `${s.id} has no Kubernetes fault`);
@@ -226,13 +242,17 @@ describe('choosing scenarios', () => {
   });
 
   test('all runs everything on the lab; on Kubernetes the command-driven faults are skipped', () => {
-    assert.equal(selectScenarios('all', 'lab', false).run.length, 10);
+    assert.equal(selectScenarios('all', 'lab', false).run.length, 11);
     const k8s = selectScenarios('all', 'kubernetes', false);
     assert.deepEqual(
       k8s.run.map((s) => s.id),
       ['pod-crash', 'rolling-update', 'node-loss', 'zone-loss', 'app-tier-rebuild'],
     );
-    assert.equal(k8s.skipped.length, 5);
+    assert.equal(k8s.skipped.length, 6);
+    assert.ok(
+      k8s.skipped.some((s) => s.id === 'credential-rotation'),
+      'the rotation is the user command',
+    );
   });
 
   test('usage errors: unknown scenario, a fault command missing or not wanted', () => {

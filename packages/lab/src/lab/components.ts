@@ -2,7 +2,7 @@
 // component starters (etcd.ts, patroni.ts, redis.ts, haproxy.ts, s3.ts), whose configuration builders
 // it shares. A component is described by the state file alone, so any process (the CLI, a test, the
 // supervisor) can start it again after the one that started it first is gone.
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ETCD_BINARY, etcdArgs, etcdGet, etcdHealthy, etcdIsLeader } from '../etcd.ts';
@@ -85,6 +85,23 @@ export function databaseUrl(state: LabState, host: string, port: number, admin =
     : `postgres://dalp:${encodeURIComponent(secrets.databasePassword)}@${host}:${port}/dalp`;
 }
 
+/**
+ * The file the dapp replicas read the `dalp` role's password from (DATABASE_PASSWORD_FILE), as pods read
+ * a Secret volume: one file for every replica, so a rotation writes it once.
+ */
+export const databasePasswordFile = (state: LabState) => join(state.dir, 'database-password');
+
+/**
+ * Writes the password file as the kubelet updates a Secret volume: a new file renamed over the old one,
+ * so a replica reading it never sees half a password.
+ */
+export function writeDatabasePasswordFile(state: LabState, password: string): void {
+  const path = databasePasswordFile(state);
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${password}\n`, { mode: 0o600 });
+  renameSync(temporary, path);
+}
+
 export function s3Endpoint(state: LabState): string {
   const s3 = state.components.s3!;
   return `http://${s3.host}:${s3.port}`;
@@ -103,7 +120,15 @@ export function dappEnv(state: LabState, replica: ComponentState): NodeJS.Proces
     DALP_DATA_DIR: replica.dir,
     DALP_BOOTSTRAP_ADMIN_KEY: state.secrets.adminKey,
     MIGRATE_ON_START: 'true',
-    DATABASE_URL: databaseUrl(state, endpoint.host, endpoint.port),
+    // The password comes from the shared file (rotated in place by the credential-rotation drill); a
+    // replica named in the fixedDatabasePassword setting has it fixed in its URL instead, as a Deployment
+    // that copied the secret into an environment variable would.
+    ...(state.settings?.fixedDatabasePassword?.includes(replica.name)
+      ? { DATABASE_URL: databaseUrl(state, endpoint.host, endpoint.port) }
+      : {
+          DATABASE_URL: `postgres://dalp@${endpoint.host}:${endpoint.port}/dalp`,
+          DATABASE_PASSWORD_FILE: databasePasswordFile(state),
+        }),
     CACHE_SENTINELS: byKind(state, 'sentinel')
       .map((s) => `${s.host}:${s.port}`)
       .join(','),
@@ -297,6 +322,9 @@ export function prepare(state: LabState, component: ComponentState, runner = SOU
     }
     case 'dapp': {
       ensureDir(component.dir);
+      // Written once (a lab from before the file existed gets it here); a rotation replaces it in place.
+      if (!existsSync(databasePasswordFile(state)))
+        writeDatabasePasswordFile(state, state.secrets.databasePassword);
       const env = dappEnv(state, component);
       return { ...base, ...runner.launch(component, env), env };
     }

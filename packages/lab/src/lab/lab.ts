@@ -3,10 +3,12 @@
 // its logs, take it down. The `dalp lab` command and the drills use exactly these functions.
 import { readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import pg from 'pg';
 import type { ServerState } from '../haproxy.ts';
 import { TIMED_OUT, waitFor, withTimeout } from '../processes.ts';
 import { S3RVER_CREDENTIALS } from '../s3.ts';
 import {
+  databasePasswordFile,
   databaseUrl,
   type Health,
   haproxyServers,
@@ -14,6 +16,7 @@ import {
   redisRole,
   s3Endpoint,
   sentinelPrimary,
+  writeDatabasePasswordFile,
 } from './components.ts';
 import { LabUsageError } from './errors.ts';
 import {
@@ -519,10 +522,61 @@ export class Lab {
    * for `loadBalancerRetries`. Weakened settings exist to show that a drill sees what they cost.
    */
   async configure(settings: LabSettings): Promise<void> {
+    const fixedBefore = this.current.settings?.fixedDatabasePassword ?? [];
     this.current = await updateState(this.dir, (s) => {
       s.settings = { ...s.settings, ...settings };
     });
     if (settings.loadBalancerRetries !== undefined) await this.restart('lb');
+    if (settings.fixedDatabasePassword !== undefined) {
+      const fixedNow = settings.fixedDatabasePassword;
+      const changed = [...fixedBefore, ...fixedNow].filter(
+        (name) => fixedBefore.includes(name) !== fixedNow.includes(name),
+      );
+      for (const name of new Set(changed)) await this.restart(name);
+    }
+  }
+
+  /**
+   * The `dalp` role's password after a rotation: written to the replicas' password file (in place, as the
+   * kubelet updates a Secret volume) and kept in the state, so the lab's own endpoints keep working. The
+   * server's side (ALTER ROLE) is the rotation's, done before or after this.
+   */
+  async setDatabasePassword(password: string): Promise<void> {
+    if (!/^[A-Za-z0-9_-]{16,}$/.test(password))
+      throw new LabUsageError('a lab database password is 16 or more characters of [A-Za-z0-9_-]');
+    this.current = await updateState(this.dir, (s) => {
+      s.secrets.databasePassword = password;
+    });
+    writeDatabasePasswordFile(this.current, password);
+  }
+
+  /**
+   * Runs one statement as the superuser on the PostgreSQL primary (through the database endpoint, which
+   * follows it), as an operator or a rotation function does; the superuser's password stays inside.
+   */
+  async adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<R[]> {
+    const state = this.refresh();
+    const endpoint = state.components['db-endpoint']!;
+    const client = new pg.Client({
+      connectionString: databaseUrl(state, endpoint.host, endpoint.port, true),
+      connectionTimeoutMillis: 5_000,
+      application_name: 'dalp lab',
+    });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      return (await client.query<R>(text, values)).rows;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  /** Where the replicas read the database password (DATABASE_PASSWORD_FILE). */
+  databasePasswordFile(): string {
+    return databasePasswordFile(this.current);
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -569,6 +623,7 @@ export async function downLab(dir: string = DEFAULT_DIR): Promise<boolean> {
   rmSync(state.disks, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   releaseBlock(state.id, state.slot);
   rmSync(join(path, ADMIN_KEY_FILE), { force: true });
+  rmSync(databasePasswordFile(state), { force: true });
   rmSync(statePath(path), { force: true });
   rmSync(`${statePath(path)}.lock`, { force: true });
   if (state.createdDir) rmSync(path, { recursive: true, force: true });

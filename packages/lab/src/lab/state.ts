@@ -35,6 +35,11 @@ export interface ComponentState extends ComponentPlan {
 export interface LabSettings {
   /** The load balancer resends requests to another replica where safe (default true). */
   loadBalancerRetries?: boolean;
+  /**
+   * dapp replicas started with the database password fixed in their DATABASE_URL instead of read from
+   * the password file (default none): a replica that cannot follow a credential rotation.
+   */
+  fixedDatabasePassword?: string[];
 }
 
 export interface LabSecrets {

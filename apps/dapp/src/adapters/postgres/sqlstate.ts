@@ -19,6 +19,17 @@ const CONNECTION_ERROR_CODES = new Set([
   '53300', // too_many_connections
 ]);
 
+/**
+ * The code of the error a password file gone or empty gives a connection attempt (database.ts): the
+ * database cannot be reached with it, which is an outage of the dependency (503), not a bug (500).
+ */
+export const PASSWORD_FILE_ERROR = 'DALP_PASSWORD_FILE';
+
+// A login refused (invalid_password, invalid_authorization_specification): during a rotation the file and
+// the server can disagree for a moment; after it, a replica on a revoked password. Either way the database
+// is unreachable for this replica (503), and database.ts retries the first case.
+const AUTHENTICATION_CODES = new Set(['28P01', '28000']);
+
 const codeOf = (error: unknown) => (error as { code?: string } | undefined)?.code;
 
 /** True when an error means "the database is not there right now" rather than "the query is wrong". */
@@ -26,9 +37,16 @@ export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = codeOf(error);
   if (code && (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08'))) return true;
+  if (code && (AUTHENTICATION_CODES.has(code) || code === PASSWORD_FILE_ERROR)) return true;
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable|Connection ended/i.test(
     error.message,
   );
+}
+
+/** True when the server refused the login (wrong password, no such role, pg_hba). */
+export function isAuthenticationFailure(error: unknown): boolean {
+  const code = codeOf(error);
+  return code !== undefined && AUTHENTICATION_CODES.has(code);
 }
 
 const RETRYABLE_TX_CODES = new Set(['40001', '40P01']); // serialization failure, deadlock detected
