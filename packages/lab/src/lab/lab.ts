@@ -1,16 +1,26 @@
 // The programmatic handle on a lab: start one (`Lab.start`) or attach to a running one by its
 // directory (`Lab.attach`); read it live (`status`, `roles`), break it with the fault primitives, read
 // its logs, take it down. The `dalp lab` command and the drills use exactly these functions.
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ServerState } from '../haproxy.ts';
 import { TIMED_OUT, waitFor, withTimeout } from '../processes.ts';
 import { S3RVER_CREDENTIALS } from '../s3.ts';
 import {
+  type ArchiveLag,
+  type BackupType,
+  type BaseBackup,
+  backupInfo,
+  pgbackrestConfigPath,
+  readArchiveLag,
+  takeBackup,
+} from './backup.ts';
+import {
   databaseUrl,
   type Health,
   haproxyServers,
   observe,
+  postgresPrimary,
   redisRole,
   s3Endpoint,
   sentinelPrimary,
@@ -81,6 +91,17 @@ export interface LabStatus {
   partitions: string[];
   poweredOff: string[];
   components: ComponentStatus[];
+  /** The continuous backup: last base backup, archive lag, oldest restorable point (null: no backup set up). */
+  backup: BackupStatus | null;
+}
+
+/** `dalp lab status`'s backup section; a part that could not be read says why in `errors`. */
+export interface BackupStatus {
+  lastBackup: BaseBackup | null;
+  backups: number;
+  oldestRestorable: string | null;
+  archive: ArchiveLag | null;
+  errors: string[];
 }
 
 /** What the data services say right now, each read from the services themselves. */
@@ -270,7 +291,45 @@ export class Lab {
       partitions: state.partitions,
       poweredOff: state.poweredOff,
       components: rows,
+      backup: await this.backupStatus(),
     };
+  }
+
+  /** Reads pgBackRest's info and the primary's pg_stat_archiver; null for a lab without backups. */
+  async backupStatus(): Promise<BackupStatus | null> {
+    const state = this.current;
+    if (!existsSync(pgbackrestConfigPath(state))) return null;
+    const errors: string[] = [];
+    const why = (error: Error) => error.message.split('\n').slice(-1)[0] ?? error.message;
+    const [info, archive] = await Promise.all([
+      backupInfo(state).catch((error: Error) => {
+        errors.push(`pgbackrest info: ${why(error)}`);
+        return undefined;
+      }),
+      postgresPrimary(state)
+        .then((primary) => readArchiveLag(state, primary))
+        .catch((error: Error) => {
+          errors.push(`archive lag: ${why(error)}`);
+          return undefined;
+        }),
+    ]);
+    return {
+      lastBackup: info?.backups.at(-1) ?? null,
+      backups: info?.backups.length ?? 0,
+      oldestRestorable: info?.oldestRestorable ?? null,
+      archive: archive ?? null,
+      errors,
+    };
+  }
+
+  /** Takes a base backup of the current primary now (`dalp lab backup`); returns the new backup. */
+  async backup(type: BackupType = 'full'): Promise<BaseBackup> {
+    const state = this.refresh();
+    const primary = await postgresPrimary(state);
+    await takeBackup(state, primary, type);
+    const latest = (await backupInfo(state)).backups.at(-1);
+    if (!latest) throw new Error('pgbackrest took a backup but info lists none');
+    return latest;
   }
 
   async roles(): Promise<LabRoles> {
