@@ -38,6 +38,7 @@ import {
 } from './lifecycle.ts';
 import { formatLogLine, type LogLine, mergeLogs } from './logs.ts';
 import { applyPartitions, destroyNetwork, killNamespace, setNodeLink } from './network.ts';
+import { destroyDatabase, type RestoredInstance, rebuildCluster, restoreInstance } from './restore.ts';
 import {
   type ComponentState,
   type LabSettings,
@@ -320,6 +321,26 @@ export class Lab {
       archive: archive ?? null,
       errors,
     };
+  }
+
+  /** A lost database: every PostgreSQL node killed and its data directory removed (restore drills). */
+  async destroyDatabase(): Promise<string[]> {
+    return destroyDatabase(this.refresh());
+  }
+
+  /** Restores the backups to `target` (or the end of the archive) into an isolated PostgreSQL. */
+  async restoreInstance(target?: Date): Promise<RestoredInstance> {
+    return restoreInstance(this.refresh(), target);
+  }
+
+  /** Restores the lab's own cluster to the end of the archive after `destroyDatabase`; waits until healthy. */
+  async rebuildDatabase(timeoutMs = 300_000): Promise<void> {
+    await rebuildCluster(this.refresh(), async (name) => {
+      await launch(this.current, name);
+      await waitReady(this.current, name, 120_000);
+    });
+    this.refresh();
+    await this.waitForHealthy(timeoutMs);
   }
 
   /** Takes a base backup of the current primary now (`dalp lab backup`); returns the new backup. */
