@@ -14,7 +14,7 @@ import {
   type TargetFault,
 } from './scenario.ts';
 import type { Target, TopologyRow } from './targets/target.ts';
-import { BASE_THRESHOLDS, judge, type Thresholds, type Verdict } from './verdict.ts';
+import { BASE_THRESHOLDS, judge, type RestoreOutcome, type Thresholds, type Verdict } from './verdict.ts';
 import { DEFAULT_WORKLOAD, DrillWorkload, type WorkloadOptions } from './workload/drill-workload.ts';
 import { seedLedger } from './workload/seed.ts';
 
@@ -91,6 +91,7 @@ export async function runDrill(
   const phases: { name: Phase; from: number; to: number }[] = [];
   let phase: Phase = 'warm-up';
   const errors: string[] = [];
+  let restore: RestoreOutcome | undefined;
 
   await target.waitUntilHealthy(options.healthyTimeoutMs);
   const ledger = await seedLedger(target.api(), { label: scenario.id });
@@ -125,6 +126,11 @@ export async function runDrill(
     },
     record: (name, value, unit) => {
       extra[name] = unit === undefined ? { value } : { value, unit };
+    },
+    assetId: ledger.assetId,
+    samples: () => workload.samples,
+    restored: (outcome) => {
+      restore = outcome;
     },
   };
 
@@ -174,7 +180,7 @@ export async function runDrill(
         dataService: scenario.dataService,
         slowMs: options.slowMs,
       });
-      verdict = judge(measures, thresholds);
+      verdict = judge(measures, thresholds, restore);
     } catch (error) {
       errors.push(`verification: ${message(error)}`);
     }
@@ -226,6 +232,9 @@ export function summaryLine(r: DrillRecord): string {
     `writes back ${m.writesBackSeconds} s`,
     `lost ${m.lostWrites.count}`,
     m.appShare ? `app share ${m.appShare.seconds} s` : '',
+    r.extra['restore-seconds']
+      ? `restore ${r.extra['restore-seconds'].value} s, missing before the restore point ${r.extra['missing-before-point']?.value} (${r.extra['missing-seconds']?.value} s), present after it ${r.extra['present-after-point']?.value}, archive lag at the fault ${r.extra['archive-lag-at-fault']?.value} s`
+      : '',
     failed?.length ? `failed: ${failed.join(', ')}` : '',
     r.error ? `error: ${r.error}` : '',
   ]

@@ -159,6 +159,9 @@ describe('the Kubernetes target against a fake API server', () => {
       note: (_kind: string, detail: string) => notes.push(detail),
       writesBack: async () => true,
       record: () => undefined,
+      assetId: 'none',
+      samples: () => [],
+      restored: () => undefined,
     };
     const recreated = await target.recreateRelease(ctx);
     assert.equal(

@@ -323,6 +323,12 @@ export class Lab {
     };
   }
 
+  /** The archive lag on the current primary now (pg_stat_archiver and the WAL position). */
+  async archiveLag(): Promise<ArchiveLag> {
+    const state = this.refresh();
+    return readArchiveLag(state, await postgresPrimary(state));
+  }
+
   /** A lost database: every PostgreSQL node killed and its data directory removed (restore drills). */
   async destroyDatabase(): Promise<string[]> {
     return destroyDatabase(this.refresh());
