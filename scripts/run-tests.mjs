@@ -20,12 +20,13 @@ function collect(dir, out) {
 }
 
 // The longest files start first (each takes minutes: an image build, test passes on two other Node.js
-// versions, a Patroni failover), so the concurrent slots end together instead of one of them starting
+// versions, a Patroni failover, every drill on a lab), so the concurrent slots end together instead of one of them starting
 // a long file last.
 const LONGEST = [
   'apps/dapp/test/integration/image.test.ts',
   'packages/image/test/integration/node-versions.test.ts',
   'apps/dapp/test/drills/database-failover.test.ts',
+  'packages/drill/test/drills/lab.test.ts',
 ];
 const rank = (f) => (LONGEST.includes(f) ? LONGEST.indexOf(f) : LONGEST.length);
 

@@ -297,6 +297,14 @@ export const errors = {
     },
     () => 'a request with this Idempotency-Key is in flight',
   ),
+  idempotencyKeyDocumentDeleted: define(
+    {
+      status: 409,
+      code: 'idempotency_key_document_deleted',
+      when: 'a document upload is replayed with an Idempotency-Key whose document has since been deleted (it is not stored again); upload with a new key',
+    },
+    () => 'the document an upload with this Idempotency-Key stored has been deleted',
+  ),
   // 413, 415, 431
   payloadTooLarge: define(
     {

@@ -48,6 +48,15 @@ export interface HealthCheckTiming {
   timeoutMs: number;
 }
 
+/**
+ * How long the balancer waits for an answer to a request it may resend (GET, HEAD, a write with an
+ * Idempotency-Key) before resending it to another replica. Longer than the service takes for any such
+ * request when it is healthy (milliseconds); shorter than the time the health checks need to take a hung
+ * replica out (the lab's readiness timings: 3 failures 5 s apart). The cost: a request that is merely slow
+ * past it (the service bounds statements at 15 s) is sent again, at most `retries` times.
+ */
+export const RETRY_SAFE_SERVER_TIMEOUT_MS = 5_000;
+
 /** The tests' default: a server is marked down about 1 s after it stops answering. */
 export const FAST_CHECKS: HealthCheckTiming = { intervalMs: 500, fall: 2, rise: 1, timeoutMs: 1_000 };
 
@@ -154,6 +163,11 @@ export function renderHaproxyConfig(
               '  retry-on conn-failure empty-response response-timeout',
               '  acl keyed req.hdr(idempotency-key) -m found',
               '  http-request disable-l7-retry unless METH_GET || METH_HEAD || keyed',
+              // A per-try bound for the requests that may be resent (Envoy's per_try_timeout): one sent to a
+              // replica that stopped answering without closing its connections (a hung process, a cut-off
+              // zone) is resent elsewhere after this long, instead of waiting the 30 s above, or until the
+              // health checks take the replica out. Any other request keeps the 30 s: it cannot be resent.
+              `  http-request set-timeout server ${RETRY_SAFE_SERVER_TIMEOUT_MS}ms if METH_GET || METH_HEAD || keyed`,
             ]),
         `  default-server ${serverDefaults}`,
       );

@@ -171,6 +171,18 @@ export const IdempotencyHeaders = Type.Object({
   ),
 });
 
+export const UploadIdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7e]+$',
+      description:
+        'Optional. An upload resent with the same key, name, type and bytes is stored once and answered with the first document (Idempotent-Replayed: true); other bytes are 422.',
+    }),
+  ),
+});
+
 export const JournalEntryView = Type.Object({
   id: Uuid,
   assetId: Uuid,

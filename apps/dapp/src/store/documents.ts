@@ -1,4 +1,5 @@
 import type { Database } from '../adapters/postgres/database.ts';
+import { isUniqueViolation } from '../adapters/postgres/sqlstate.ts';
 import type { Document } from '../domain/documents.ts';
 import type { Actor } from '../domain/identity.ts';
 import { errors } from '../errors.ts';
@@ -30,6 +31,25 @@ function documentFromRow(row: DocumentRow): Document {
   };
 }
 
+/** An upload's idempotency key and the request it is bound to. */
+export interface UploadKey {
+  key: string;
+  requestHash: string;
+}
+
+export interface StoredUploadKey {
+  requestHash: string;
+  document: Document | null;
+}
+
+/** An upload's key was taken by another upload (a resend racing the first) before this one's row landed. */
+export class UploadKeyTaken extends Error {
+  constructor() {
+    super('the idempotency key was taken by a concurrent upload');
+    this.name = 'UploadKeyTaken';
+  }
+}
+
 export class DocumentStore {
   constructor(private readonly db: Database) {}
 
@@ -38,9 +58,28 @@ export class DocumentStore {
     if (rowCount === 0) throw errors.assetNotFound(assetId);
   }
 
-  /** Records metadata for bytes that are already stored under `objectKey`. */
-  async insert(meta: Omit<Document, 'createdAt' | 'createdBy'>, actor: Actor): Promise<Document> {
+  /**
+   * Records metadata for bytes that are already stored under `objectKey`, and the upload's idempotency key
+   * with it when there is one (a key already taken fails the whole insert with `UploadKeyTaken`: the
+   * caller answers it as a replay).
+   */
+  async insert(
+    meta: Omit<Document, 'createdAt' | 'createdBy'>,
+    actor: Actor,
+    key?: UploadKey,
+  ): Promise<Document> {
     return this.db.transaction(async (tx) => {
+      if (key) {
+        await tx
+          .query(
+            `INSERT INTO document_upload_keys (principal_id, key, request_hash, document_id)
+             VALUES ($1, $2, $3, $4)`,
+            [actor.principalId, key.key, key.requestHash, meta.id],
+          )
+          .catch((error: unknown) => {
+            throw isUniqueViolation(error, 'document_upload_keys_pkey') ? new UploadKeyTaken() : error;
+          });
+      }
       const { rows } = await tx.query<DocumentRow>(
         `INSERT INTO documents (id, asset_id, name, content_type, size, sha256, object_key, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
@@ -68,6 +107,21 @@ export class DocumentStore {
       );
       return documentFromRow(rows[0]!);
     });
+  }
+
+  /** What an upload with this key stored before: its request hash and its document (null once deleted). */
+  async uploadKey(actor: Actor, key: string): Promise<StoredUploadKey | undefined> {
+    const { rows } = await this.db.query<{ request_hash: string } & Partial<DocumentRow>>(
+      `SELECT k.request_hash, d.* FROM document_upload_keys k LEFT JOIN documents d ON d.id = k.document_id
+        WHERE k.principal_id = $1 AND k.key = $2`,
+      [actor.principalId, key],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      requestHash: row.request_hash,
+      document: row.id === null || row.id === undefined ? null : documentFromRow(row as DocumentRow),
+    };
   }
 
   async list(assetId: string): Promise<Document[]> {

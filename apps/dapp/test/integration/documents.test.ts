@@ -105,3 +105,40 @@ test('temporary files a killed process left are removed at start, a running uplo
     data.remove();
   }
 });
+
+test('bytes stay when the database fails while their row is written: the row may have been committed', async () => {
+  const database = await TestDatabase.start();
+  const svc = await startService(await database.createDatabase());
+  try {
+    const { assetId } = await seedLedger(svc.admin, { investors: 0 });
+    const objects = async () =>
+      (await walk(join(svc.runtime.config.dataDir, 'objects'))).filter((f) => !f.endsWith('.type'));
+    const before = await objects();
+    // The connection breaks in the middle of the insert, as in a failover: the service cannot know whether
+    // a COMMIT it sent landed, so deleting the bytes could leave a row that names nothing.
+    await svc.sql(`CREATE FUNCTION die() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$`);
+    await svc.sql('CREATE TRIGGER die BEFORE INSERT ON documents FOR EACH ROW EXECUTE FUNCTION die()');
+    const failed = await svc.admin.request('POST', `/api/v1/assets/${assetId}/documents?name=a.txt`, {
+      body: new TextEncoder().encode('kept'),
+      headers: { 'content-type': 'text/plain' },
+    });
+    assert.equal(failed.status, 503, JSON.stringify(failed.body));
+    assert.equal(failed.body.error.code, 'database_unavailable');
+    assert.equal((await objects()).length, before.length + 1, 'the bytes were kept');
+    assert.deepEqual(await svc.sql('SELECT id FROM documents'), []);
+
+    // A refusal the database gives for sure (here: a constraint) still removes them.
+    await svc.sql('DROP TRIGGER die ON documents');
+    await svc.sql("ALTER TABLE documents ADD CONSTRAINT no_b CHECK (name <> 'b.txt')");
+    const refused = await svc.admin.request('POST', `/api/v1/assets/${assetId}/documents?name=b.txt`, {
+      body: new TextEncoder().encode('removed'),
+      headers: { 'content-type': 'text/plain' },
+    });
+    assert.equal(refused.status, 500);
+    assert.equal((await objects()).length, before.length + 1, 'the refused upload left no bytes');
+  } finally {
+    await svc.close();
+    await database.destroy();
+  }
+});

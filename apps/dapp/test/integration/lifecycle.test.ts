@@ -197,7 +197,12 @@ describe('with an external PostgreSQL', () => {
     await client.end();
     assert.deepEqual(
       rows.map((r) => r.version),
-      ['0001_initial.sql', '0002_transfer_entries_without_supply.sql', '0003_console_sessions.sql'],
+      [
+        '0001_initial.sql',
+        '0002_transfer_entries_without_supply.sql',
+        '0003_console_sessions.sql',
+        '0005_document_upload_keys.sql',
+      ],
     );
 
     const cases: Array<[Record<string, string>, RegExp]> = [
@@ -238,7 +243,12 @@ describe('with an external PostgreSQL', () => {
       );
       assert.deepEqual(
         results.flatMap((r) => r.applied),
-        ['0001_initial.sql', '0002_transfer_entries_without_supply.sql', '0003_console_sessions.sql'],
+        [
+          '0001_initial.sql',
+          '0002_transfer_entries_without_supply.sql',
+          '0003_console_sessions.sql',
+          '0005_document_upload_keys.sql',
+        ],
       );
       const { rows } = await replicas[0]!.query(
         "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'journal'",

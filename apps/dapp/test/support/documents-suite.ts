@@ -103,6 +103,64 @@ export function documentsSuite(name: string, options: DocumentsSuiteOptions) {
       assert.equal((await options.listObjects(svc)).length, before.length - 1);
     });
 
+    const keyedUpload = (key: string, body: Uint8Array, docName = 'keyed.pdf') =>
+      svc.admin.request('POST', `/api/v1/assets/${assetId}/documents?name=${docName}`, {
+        body,
+        headers: { 'content-type': 'application/pdf', 'idempotency-key': key },
+      });
+
+    test('an upload resent with its Idempotency-Key is stored once and answered with the first document', async () => {
+      const bytes = randomBytes(2048);
+      const objectsBefore = (await options.listObjects(svc)).length;
+      const first = await keyedUpload('upload-once', bytes);
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      assert.equal(first.headers.get('idempotent-replayed'), 'false');
+      const again = await keyedUpload('upload-once', bytes);
+      assert.equal(again.status, 201, JSON.stringify(again.body));
+      assert.equal(again.headers.get('idempotent-replayed'), 'true');
+      assert.deepEqual(again.body, first.body);
+      assert.equal((await rows()).filter((id) => id === first.body.id).length, 1);
+      assert.equal((await options.listObjects(svc)).length, objectsBefore + 1, 'one object for both');
+
+      // The key is bound to the bytes (and the name): anything else under it is refused, and stores nothing.
+      const other = await keyedUpload('upload-once', randomBytes(2048));
+      assert.equal(other.status, 422);
+      assert.equal(other.body.error.code, 'idempotency_key_reused');
+      const renamed = await keyedUpload('upload-once', bytes, 'other.pdf');
+      assert.equal(renamed.body.error.code, 'idempotency_key_reused');
+      assert.equal((await options.listObjects(svc)).length, objectsBefore + 1);
+    });
+
+    test('resends racing each other store one document and clean up the losers’ bytes', async () => {
+      const bytes = randomBytes(64 * 1024);
+      const rowsBefore = (await rows()).length;
+      const objectsBefore = (await options.listObjects(svc)).length;
+      const answers = await Promise.all(Array.from({ length: 6 }, () => keyedUpload('upload-race', bytes)));
+      for (const a of answers) assert.equal(a.status, 201, JSON.stringify(a.body));
+      assert.equal(new Set(answers.map((a) => a.body.id)).size, 1, 'every answer names the same document');
+      assert.equal(answers.filter((a) => a.headers.get('idempotent-replayed') === 'false').length, 1);
+      assert.equal((await rows()).length, rowsBefore + 1);
+      await waitUntil(
+        'the losing uploads’ bytes to be removed',
+        async () => (await options.listObjects(svc)).length === objectsBefore + 1,
+      );
+    });
+
+    test('the key of a deleted document is not stored again', async () => {
+      const bytes = randomBytes(100);
+      const created = await keyedUpload('upload-deleted', bytes);
+      assert.equal(created.status, 201);
+      const deleted = await svc.admin.request(
+        'DELETE',
+        `/api/v1/assets/${assetId}/documents/${created.body.id}`,
+      );
+      assert.equal(deleted.status, 204);
+      const again = await keyedUpload('upload-deleted', bytes);
+      assert.equal(again.status, 409);
+      assert.equal(again.body.error.code, 'idempotency_key_document_deleted');
+      assert.equal((await rows()).includes(created.body.id), false);
+    });
+
     test('the configured limit is published: GET /api/v1/limits', async () => {
       const limits = await svc.admin.get('/api/v1/limits');
       assert.equal(limits.status, 200);

@@ -2,7 +2,8 @@
 // - a transfer carries an idempotency key and is retried with the SAME key after an error or no answer,
 //   until it is acknowledged (201) or refused for good (a 4xx other than 409/429), or its time is up;
 // - a read (the asset's holders) is retried the same way, as any idempotent GET may be;
-// - a document upload is sent once: it has no idempotency key, so a retry could store it twice.
+// - a document upload carries an idempotency key too (the service stores a resent upload once), and is
+//   retried the same way; a load balancer may then also resend it to another replica.
 import { type OperationKind, type RequestSample, succeeded } from '../model.ts';
 import { type ApiEndpoint, call, uniqueKey } from './api.ts';
 import type { Ledger } from './seed.ts';
@@ -61,7 +62,7 @@ export async function runOperation(
             })
           : await call(api, 'POST', `/api/v1/assets/${assetId}/documents?name=${key}.txt`, {
               bytes: new TextEncoder().encode(`drill document ${key}\n`),
-              headers: { 'content-type': 'text/plain' },
+              headers: { 'content-type': 'text/plain', 'idempotency-key': key },
               timeoutMs: policy.requestTimeoutMs,
             });
     const sample: RequestSample = { op, key, attempt, start, end: Date.now(), status: answer.status };
@@ -69,7 +70,7 @@ export async function runOperation(
     if (ok && op === 'transfer') sample.entryId = String(answer.body?.id);
     record(sample);
     if (ok) return { op, key, ok, entryId: sample.entryId };
-    const again = op !== 'upload' && RETRYABLE(answer.status) && Date.now() - firstAt < policy.giveUpAfterMs;
+    const again = RETRYABLE(answer.status) && Date.now() - firstAt < policy.giveUpAfterMs;
     if (!again) return { op, key, ok: false };
     await sleep(policy.delayMs);
   }

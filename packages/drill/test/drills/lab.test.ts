@@ -1,8 +1,8 @@
 // The drills against a real lab (etcd, Patroni, Redis with Sentinel, the S3 store, HAProxy and the
-// dapp replicas in network namespaces), through `dalp drill` as a user runs it. The suite runs the
-// representative subset below (one pod fault, the data-service failover with its application share,
-// the dependency outage, and the weakened lab the drills must see fail); the other scenarios run by
-// hand and in `npm run bench -- drills` (docs/drills.md says why).
+// dapp replicas in network namespaces), through `dalp drill` as a user runs it: every scenario, each
+// judged on what does not depend on this machine's speed (failed requests, lost and duplicate writes,
+// the invariant, the fault seen), and the weakened lab the drills must see fail. The 15 s recovery goal
+// is a speed target: `npm run bench -- drills` judges it on medians (docs/drills.md says why).
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,26 +45,22 @@ const check = (r: DrillRecord, name: string) => r.verdict?.checks.find((c) => c.
 const faultEvent = (r: DrillRecord) => r.events.find((e) => e.kind === 'fault');
 
 describe('dalp drill against the lab', { timeout: 600_000 }, () => {
-  test('pod-crash: a killed replica costs no retryable request, with progress and a summary', async () => {
+  test('pod-crash: a killed replica costs no request, with progress and a summary', async () => {
     const { run, out, record } = await drill('pod-crash');
     const m = record.measures!;
-    // The load balancer resends reads and keyed writes to another replica; a document upload (no
-    // idempotency key) in flight on the killed replica cannot be resent and fails: it happens in about
-    // one run in four here, and the verdict (0 failed requests) then fails, as it should (docs/drills.md).
-    assert.equal(m.requests.byOp.transfer!.failed + m.requests.byOp.read!.failed, 0);
-    const passed = m.requests.failed === 0;
-    assert.equal(record.result, passed ? 'pass' : 'fail');
-    assert.equal(run.code, passed ? 0 : 1, `${run.stdout}\n${run.stderr}`);
+    // The load balancer resends what the killed replica held to another one: reads, and writes that carry
+    // an Idempotency-Key (transfers and, since uploads take a key too, documents).
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.equal(record.result, 'pass');
+    assert.equal(m.requests.failed, 0);
     for (const phase of ['warm-up', 'fault', 'recovery', 'verification'])
       assert.match(run.stderr, new RegExp(`^pod-crash: ${phase}$`, 'm'), 'a progress line per phase');
     assert.match(run.stderr, /^pod-crash: \S+ \d+ s, \d+ requests, \d+ failed, \d+ writes acknowledged/m);
-    assert.match(
-      run.stdout,
-      new RegExp(`^pod-crash\\s+Pod failure\\s+${record.result}\\s+${m.requests.failed}/\\d+`, 'm'),
-    );
-    assert.match(run.stdout, passed ? /every drill passed/ : /a drill FAILED/);
+    assert.match(run.stdout, /^pod-crash\s+Pod failure\s+pass\s+0\/\d+/m);
+    assert.match(run.stdout, /every drill passed/);
     assert.match(faultEvent(record)!.detail, /^SIGKILL dapp-/);
     assert.ok(m.requests.byOp.transfer!.ok > 20, 'the workload wrote through the whole drill');
+    assert.ok(m.requests.byOp.upload!.ok > 0, 'and uploaded documents');
     assert.equal(m.lostWrites.count, 0);
     assert.equal(m.duplicates, 0);
     assert.ok(m.invariant.holds);
@@ -72,11 +68,57 @@ describe('dalp drill against the lab', { timeout: 600_000 }, () => {
       record.topology.some((t) => t.kind === 'dapp'),
       'the topology at the fault is kept',
     );
-    assert.match(
-      readFileSync(join(out, 'summary.md'), 'utf8'),
-      new RegExp(`\\| pod-crash \\| Pod failure \\| ${record.result} \\|`),
-    );
+    assert.match(readFileSync(join(out, 'summary.md'), 'utf8'), /\| pod-crash \| Pod failure \| pass \|/);
   });
+
+  // Pod faults the service must ride out without a failed request: a hung replica (its requests resent
+  // elsewhere after the balancer's per-try timeout), a rollout, and a cache failover.
+  for (const [scenario, fault] of [
+    ['pod-hang', /^SIGSTOP dapp-/],
+    ['rolling-update', /^replacing dapp-/],
+    ['cache-failover', /^SIGKILL redis-/],
+  ] as const) {
+    test(`${scenario}: no failed request, nothing lost or applied twice`, async () => {
+      const { run, record } = await drill(scenario);
+      assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+      const m = record.measures!;
+      assert.equal(m.requests.failed, 0);
+      assert.ok(m.requests.byOp.transfer!.ok > 20, 'the workload wrote through the whole drill');
+      assert.equal(m.lostWrites.count, 0);
+      assert.equal(m.duplicates, 0);
+      assert.ok(m.invariant.holds);
+      assert.match(faultEvent(record)!.detail, fault);
+    });
+  }
+
+  // Faults that take the PostgreSQL primary with them (and, for the tier rebuild, every replica): writes
+  // stop and must come back, bounded here at 30 s (the 15 s goal is the bench's), with nothing lost.
+  for (const [scenario, fault] of [
+    ['node-loss', /^power off node /],
+    ['zone-partition', /^partition zone /],
+    ['zone-loss', /^power off zone /],
+    ['app-tier-rebuild', /^delete every dapp replica/],
+  ] as const) {
+    test(`${scenario}: writes come back (bounded at 30 s in the suite), no acknowledged write lost`, async () => {
+      const { run, record } = await drill(
+        scenario,
+        '--threshold',
+        `writes-back-seconds=${SUITE_WRITES_BACK_SECONDS}`,
+      );
+      assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+      const m = record.measures!;
+      assert.match(faultEvent(record)!.detail, fault);
+      assert.ok(m.requests.byOp.transfer!.failed > 0, 'the clients saw the fault');
+      assert.ok(m.writesBackSeconds !== null && m.writesBackSeconds <= SUITE_WRITES_BACK_SECONDS);
+      assert.equal(m.lostWrites.count, 0);
+      assert.equal(m.duplicates, 0);
+      assert.ok(m.invariant.holds);
+      if (scenario !== 'app-tier-rebuild') {
+        const primary = record.events.find((e) => e.kind === 'postgres-primary');
+        assert.ok(primary, 'the watch saw another member become primary');
+      }
+    });
+  }
 
   // The 15 s goal is a speed target, judged by `npm run bench -- drills` (medians of three runs), not here:
   // on a shared CI machine this failover took 15.4 s once (10.5 s median on a quiet one), and a timed

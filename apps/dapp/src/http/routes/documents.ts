@@ -11,6 +11,7 @@ import {
   Limits,
   NoContent,
   NotModified,
+  UploadIdempotencyHeaders,
 } from '../schemas.ts';
 import { documentView } from '../views.ts';
 import { type RouteContext, typed } from './context.ts';
@@ -32,12 +33,14 @@ export async function documentRoutes(fastify: FastifyInstance, { runtime }: Rout
         summary: 'Upload a document (raw bytes in the body, streamed to object storage)',
         params: IdParams,
         querystring: DocumentQuery,
+        headers: UploadIdempotencyHeaders,
         response: { 201: DocumentView },
       },
     },
     async (request, reply) => {
-      const document = await documents.upload(
+      const { document, replayed } = await documents.upload(
         {
+          idempotencyKey: request.headers['idempotency-key'] as string | undefined,
           assetId: request.params.id,
           name: request.query.name,
           contentType: request.headers['content-type'],
@@ -47,7 +50,7 @@ export async function documentRoutes(fastify: FastifyInstance, { runtime }: Rout
         actorOf(request),
         request.log,
       );
-      return reply.code(201).send(documentView(document));
+      return reply.code(201).header('idempotent-replayed', String(replayed)).send(documentView(document));
     },
   );
 
