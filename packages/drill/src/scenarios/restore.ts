@@ -156,7 +156,8 @@ async function restoreDrill(target: LabTarget, ctx: FaultContext, toTime: boolea
     'note',
     `restored into an isolated PostgreSQL on 127.0.0.1:${instance.port} (files ${seconds(instance.restoreMs)} s, recovery ${seconds(instance.recoveryMs)} s)`,
   );
-  const pool = new pg.Pool({ connectionString: instance.url, max: 4, connectionTimeoutMillis: 5_000 });
+  // Generous bounds: the machine restoring may be busy (the restored server has just started).
+  const pool = new pg.Pool({ connectionString: instance.url, max: 4, connectionTimeoutMillis: 30_000 });
   pool.on('error', () => undefined);
   let dapp: ManagedProcess | undefined;
   try {
