@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../adapters/postgres/database.ts';
+import { isUniqueViolation } from '../adapters/postgres/sqlstate.ts';
 import type { Actor, Principal, Role } from '../domain/identity.ts';
 import { errors } from '../errors.ts';
 import { recordAudit } from './audit.ts';
@@ -92,12 +93,23 @@ export class ApiKeyStore {
     });
   }
 
-  /** Installs (or rotates) the bootstrap admin key. */
+  /**
+   * Installs (or rotates) the bootstrap admin key. Replicas starting at the same moment run this together:
+   * ON CONFLICT arbitrates the id only, so a racing insert can still fail on the key's hash, which means
+   * the other replica has just installed this very key; once committed, the next attempt meets the id.
+   */
   async ensureBootstrap(key: string): Promise<void> {
-    await this.db.query(
-      `INSERT INTO api_keys (id, name, role, key_hash) VALUES ($1, 'bootstrap-admin', 'admin', $2)
-       ON CONFLICT (id) DO UPDATE SET key_hash = EXCLUDED.key_hash, revoked_at = NULL`,
-      [BOOTSTRAP_KEY_ID, hashKey(key)],
-    );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.query(
+          `INSERT INTO api_keys (id, name, role, key_hash) VALUES ($1, 'bootstrap-admin', 'admin', $2)
+           ON CONFLICT (id) DO UPDATE SET key_hash = EXCLUDED.key_hash, revoked_at = NULL`,
+          [BOOTSTRAP_KEY_ID, hashKey(key)],
+        );
+        return;
+      } catch (error) {
+        if (attempt >= 3 || !isUniqueViolation(error, 'api_keys_key_hash_key')) throw error;
+      }
+    }
   }
 }

@@ -82,3 +82,23 @@ describe('API keys', () => {
     }
   });
 });
+
+test('replicas starting together install the bootstrap admin key without failing each other', async () => {
+  // Found by the drill bench: a lab whose replicas started at the same moment lost one of them to
+  // `duplicate key value violates unique constraint "api_keys_key_hash_key"`. ON CONFLICT (id) only
+  // arbitrates the id; two inserts racing on a fresh table still meet on the key's hash.
+  const key = 'bootstrap-race-key-0123456789abcdef';
+  const store = replicaA.runtime.stores.apiKeys;
+  for (let round = 0; round < 20; round++) {
+    await replicaA.sql("DELETE FROM api_keys WHERE name = 'bootstrap-admin'");
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => store.ensureBootstrap(key)));
+    const failed = results.filter((r) => r.status === 'rejected');
+    assert.deepEqual(
+      failed.map((r) => String((r as PromiseRejectedResult).reason)),
+      [],
+      `round ${round}: every replica starts`,
+    );
+  }
+  const rows = await replicaA.sql("SELECT revoked_at FROM api_keys WHERE name = 'bootstrap-admin'");
+  assert.equal(rows.length, 1);
+});
