@@ -211,7 +211,7 @@ export const registerLab: RegisterCommand = (program, ctx) => {
     .addOption(dirOption())
     .action(async (flags: { format: 'text' | 'json'; dir: string }) => {
       assertRoot();
-      const status = await Lab.attach(flags.dir).status();
+      const status = await Lab.attach(flags.dir).status({ backup: true });
       io.stdout(flags.format === 'json' ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status));
     });
 

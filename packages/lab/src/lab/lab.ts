@@ -92,8 +92,11 @@ export interface LabStatus {
   partitions: string[];
   poweredOff: string[];
   components: ComponentStatus[];
-  /** The continuous backup: last base backup, archive lag, oldest restorable point (null: no backup set up). */
-  backup: BackupStatus | null;
+  /**
+   * The continuous backup: last base backup, archive lag, oldest restorable point (null: no backup set
+   * up); only when asked for (`dalp lab status` does).
+   */
+  backup?: BackupStatus | null;
 }
 
 /** `dalp lab status`'s backup section; a part that could not be read says why in `errors`. */
@@ -224,7 +227,11 @@ export class Lab {
   // -------------------------------------------------------------------------------------------------
   // Reading it live
 
-  async status(): Promise<LabStatus> {
+  /**
+   * Every component read live; with `backup`, the backup section too (pgBackRest's info takes seconds:
+   * the health waits and the drills' topology snapshots leave it out).
+   */
+  async status(options: { backup?: boolean } = {}): Promise<LabStatus> {
     const state = this.refresh();
     const lb = state.components.lb;
     // The stats socket answers within 2 s or fails (haproxyCommand's own bound).
@@ -292,7 +299,7 @@ export class Lab {
       partitions: state.partitions,
       poweredOff: state.poweredOff,
       components: rows,
-      backup: await this.backupStatus(),
+      ...(options.backup ? { backup: await this.backupStatus() } : {}),
     };
   }
 
