@@ -235,7 +235,10 @@ export async function bringUp(options: StartOptions): Promise<{ state: LabState;
 
     // The first full backup runs while the replicas start: it needs only the primary and the store.
     const firstBackup = (async () => {
-      const primary = await postgresPrimary(state);
+      // Patroni's REST API can miss its 1.5 s bound on a loaded machine: ask until one member answers.
+      const primary = await waitFor(() => postgresPrimary(state), 60_000, 'a PostgreSQL primary to back up', {
+        intervalMs: 500,
+      });
       await createStanza(state, primary);
       await takeBackup(state, primary, 'full');
       progress(`first full backup taken from ${primary.name}`);
