@@ -333,7 +333,15 @@ export class Lab {
   /** The archive lag on the current primary now (pg_stat_archiver and the WAL position). */
   async archiveLag(): Promise<ArchiveLag> {
     const state = this.refresh();
-    return readArchiveLag(state, await postgresPrimary(state));
+    // Patroni's REST API can miss its 1.5 s bound on a busy machine: ask for a while.
+    return waitFor(
+      async () => readArchiveLag(state, await postgresPrimary(state)),
+      30_000,
+      'the archive lag',
+      {
+        intervalMs: 500,
+      },
+    );
   }
 
   /** A lost database: every PostgreSQL node killed and its data directory removed (restore drills). */
