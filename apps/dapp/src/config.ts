@@ -28,6 +28,8 @@ const envSchema = z.object({
     .optional(),
   MIGRATE_ON_START: bool.default(true),
   DOCUMENT_MAX_BYTES: int(1, 5 * 1024 ** 3).default(25 * 1024 * 1024),
+  // A week: the bytes of a deleted document outlive it as long as a point-in-time restore can reach back.
+  DOCUMENT_PURGE_AFTER_HOURS: int(0, 87_600).default(168),
   SHUTDOWN_DRAIN_DELAY_MS: int(0, 600_000).default(0),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(20_000),
   HEALTH_CHECK_INTERVAL_MS: int(100, 600_000).default(5000),
@@ -122,6 +124,8 @@ export interface Config {
   bootstrapAdminKey?: string;
   migrateOnStart: boolean;
   documentMaxBytes: number;
+  /** How long the bytes of a deleted document stay in the store before the purge deletes them. */
+  documentPurgeAfterHours: number;
   shutdown: { drainDelayMs: number; timeoutMs: number };
   /** Bounds on what one client can hold: each phase of a request, idle connections, their number. */
   http: {
@@ -290,6 +294,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     bootstrapAdminKey: env.DALP_BOOTSTRAP_ADMIN_KEY,
     migrateOnStart: env.MIGRATE_ON_START,
     documentMaxBytes: env.DOCUMENT_MAX_BYTES,
+    documentPurgeAfterHours: env.DOCUMENT_PURGE_AFTER_HOURS,
     shutdown: { drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS, timeoutMs: env.SHUTDOWN_TIMEOUT_MS },
     http: {
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,

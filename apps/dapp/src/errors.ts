@@ -439,7 +439,7 @@ export const errors = {
     {
       status: 503,
       code: 'object_store_unavailable',
-      when: 'the object store failed or lost a document’s bytes (document routes only); retry after `Retry-After` seconds',
+      when: 'the object store failed or lost a document’s bytes (document routes and reconcile only); retry after `Retry-After` seconds',
       headers: RETRY,
     },
     () => 'document storage is unavailable; retry shortly',

@@ -1,13 +1,16 @@
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { migrate } from './adapters/postgres/migrate.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { buildApp } from './http/app.ts';
 import { loggerOptions } from './http/request-logger.ts';
-import { createRuntime } from './runtime.ts';
+import { createRuntime, type Runtime } from './runtime.ts';
+import { reportText } from './use-cases/reconcile.ts';
 
-const USAGE = 'usage: dapp [serve|migrate]';
+const USAGE = 'usage: dapp [serve|migrate|reconcile [--json]|purge-documents]';
+const COMMANDS = ['serve', 'migrate', 'reconcile', 'purge-documents'];
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`dapp: ${message}\n`);
@@ -18,11 +21,31 @@ async function main(): Promise<void> {
   const command = process.argv[2] ?? 'serve';
   if (command === '--help' || command === '-h') {
     process.stdout.write(
-      `${USAGE}\n  serve    run the HTTP service (default)\n  migrate  apply database migrations and exit\n`,
+      [
+        USAGE,
+        '  serve            run the HTTP service (default)',
+        '  migrate          apply database migrations and exit',
+        '  reconcile        check the books (ledger, idempotency records, documents and their objects);',
+        '                   exit 0 when they reconcile, 1 when not, 2 bad usage, 3 when the check could not run',
+        '  purge-documents  delete the bytes of documents deleted more than DOCUMENT_PURGE_AFTER_HOURS ago',
+        '',
+      ].join('\n'),
     );
     return;
   }
-  if (command !== 'serve' && command !== 'migrate') fail(`unknown command "${command}"; ${USAGE}`, 2);
+  if (!COMMANDS.includes(command)) fail(`unknown command "${command}"; ${USAGE}`, 2);
+  let json = false;
+  try {
+    const { values } = parseArgs({
+      args: process.argv.slice(3),
+      options: command === 'reconcile' ? { json: { type: 'boolean' } } : {},
+      strict: true,
+      allowPositionals: false,
+    });
+    json = values.json === true;
+  } catch (error) {
+    fail(`${(error as Error).message.split('\n')[0]}; ${USAGE}`, 2);
+  }
 
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -32,7 +55,11 @@ async function main(): Promise<void> {
       fail(error.problems.map((p) => `invalid configuration: ${p}`).join('\ndapp: '), 2);
     throw error;
   }
-  const log = pino(loggerOptions(config.logLevel));
+  // A one-off command's output is its report on stdout (--json must parse): its log goes to stderr.
+  const log =
+    command === 'reconcile' || command === 'purge-documents'
+      ? pino(loggerOptions(config.logLevel), pino.destination(2))
+      : pino(loggerOptions(config.logLevel));
 
   if (command === 'migrate') {
     // Runs as a Kubernetes Job / Helm hook: the same advisory-locked code path as start-up migrations.
@@ -50,7 +77,34 @@ async function main(): Promise<void> {
     return;
   }
 
+  if (command === 'reconcile' || command === 'purge-documents') {
+    // An operator's one-off run with the service's own configuration: no schema change, no bootstrap key.
+    let runtime: Runtime | undefined;
+    try {
+      runtime = await createRuntime({ ...config, migrateOnStart: false, bootstrapAdminKey: undefined }, log);
+      if (command === 'purge-documents') {
+        const result = await runtime.useCases.purge.run(log);
+        process.stdout.write(
+          result.ran
+            ? `purged ${result.purged} object(s) of documents deleted more than ${config.documentPurgeAfterHours} h ago; ${result.failed} failed (kept queued); ${result.keptReferenced} queue entr(y/ies) dropped, their key referenced by a document again\n`
+            : 'another replica is purging right now (advisory lock held); nothing done\n',
+        );
+        process.exitCode = result.failed > 0 ? 1 : 0;
+      } else {
+        const report = await runtime.useCases.reconcile.run();
+        process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : reportText(report));
+        process.exitCode = report.reconciled ? 0 : 1;
+      }
+    } catch (error) {
+      await runtime?.close();
+      fail(`${command} could not run: ${describeFailure(error)}`, 3);
+    }
+    await runtime.close();
+    return;
+  }
+
   const runtime = await createRuntime(config, log);
+  runtime.startBackgroundPurge();
   const app = await buildApp(runtime, log);
 
   let closing = false;

@@ -20,11 +20,18 @@ import { AssetStore } from './store/assets.ts';
 import { DocumentStore } from './store/documents.ts';
 import { InvestorStore } from './store/investors.ts';
 import { LedgerStore } from './store/ledger/index.ts';
+import { PurgeQueueStore } from './store/purge-queue.ts';
+import { ReconcileStore } from './store/reconcile.ts';
 import { SessionStore } from './store/sessions.ts';
 import { ApiKeys } from './use-cases/api-keys.ts';
 import { Assets } from './use-cases/assets.ts';
 import { Documents } from './use-cases/documents.ts';
 import { LedgerWrites } from './use-cases/ledger-writes.ts';
+import { DocumentPurge } from './use-cases/purge-documents.ts';
+import { Reconcile } from './use-cases/reconcile.ts';
+
+/** How often a serving replica runs the purge of deleted documents' bytes (one replica at a time). */
+export const PURGE_INTERVAL_MS = 15 * 60_000;
 
 /**
  * Everything a running instance holds, wired once here: adapters behind their ports, stores, the use cases
@@ -52,6 +59,10 @@ export interface Runtime {
     assets: Assets;
     ledger: LedgerWrites;
     documents: Documents;
+    /** The books check (docs/reconcile.md). */
+    reconcile: Reconcile;
+    /** The deferred deletion of deleted documents' bytes. */
+    purge: DocumentPurge;
   };
   /** Cached API reads shared by all replicas through the cache, invalidated by the use cases. */
   reads: ReadCache;
@@ -59,6 +70,8 @@ export interface Runtime {
   adminKey?: { generated: boolean; key?: string; path: string };
   /** The embedded PostgreSQL, when no database is configured: where its files are and why there. */
   embedded?: { dataDirectory: string; relocatedBecause?: string };
+  /** Runs the purge every PURGE_INTERVAL_MS until close (a serving replica; not `dapp migrate`). */
+  startBackgroundPurge(): void;
   close(): Promise<void>;
 }
 
@@ -147,7 +160,11 @@ export async function createRuntime(
     batch: (transfers) => metrics.ledgerBatchTransfers.observe(transfers),
     retried: (reason) => metrics.ledgerBatchRetries.inc({ reason }),
   });
+  let purgeTimer: NodeJS.Timeout | undefined;
+  let purging: Promise<unknown> = Promise.resolve();
   const closeAll = async () => {
+    clearInterval(purgeTimer);
+    await purging;
     await health.stop();
     await ledger.drain();
     await cache.close().catch(() => undefined);
@@ -179,6 +196,12 @@ export async function createRuntime(
       sessions: new SessionStore(db),
     };
     const reads = new ReadCache(cache, config.cache.ttlSeconds);
+    const purge = new DocumentPurge(
+      new PurgeQueueStore(db),
+      objectStore.unobserved,
+      config.documentPurgeAfterHours,
+    );
+    const purgeLog = log.child({ component: 'document-purge' });
     return {
       config,
       db,
@@ -200,12 +223,28 @@ export async function createRuntime(
           config.documentMaxBytes,
           metrics.documentUploadsInFlight,
         ),
+        reconcile: new Reconcile(new ReconcileStore(db), objectStore),
+        purge,
       },
       reads,
       adminKey,
       embedded: embedded && {
         dataDirectory: embedded.dataDirectory,
         relocatedBecause: embedded.relocatedBecause,
+      },
+      startBackgroundPurge() {
+        if (purgeTimer) return;
+        purgeTimer = setInterval(() => {
+          purging = purge
+            .run(purgeLog)
+            .then((r) => {
+              if (r.purged > 0 || r.failed > 0) purgeLog.info(r, 'deleted documents purged');
+            })
+            // A database or store outage: the next run tries again; nothing is lost by waiting.
+            .catch((error) => purgeLog.warn({ err: error }, 'document purge failed; will run again'));
+        }, PURGE_INTERVAL_MS);
+        // A pending purge never keeps the process alive.
+        purgeTimer.unref();
       },
       close: closeAll,
     };

@@ -26,6 +26,8 @@
   value: {{ ternary "true" "false" .migrateOnStart | quote }}
 - name: DOCUMENT_MAX_BYTES
   value: {{ int64 $d.config.documentMaxBytes | quote }}
+- name: DOCUMENT_PURGE_AFTER_HOURS
+  value: {{ int64 $d.config.documentPurgeAfterHours | quote }}
 - name: SHUTDOWN_DRAIN_DELAY_MS
   value: {{ mul (int $d.shutdown.drainDelaySeconds) 1000 | quote }}
 - name: SHUTDOWN_TIMEOUT_MS

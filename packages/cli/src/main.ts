@@ -5,10 +5,11 @@ import type { CommandContext, RegisterCommand } from './command.ts';
 import { cliVersion, registerCheck } from './commands/check.ts';
 import { registerDrill } from './commands/drill.ts';
 import { registerLab } from './commands/lab.ts';
+import { registerReconcile } from './commands/reconcile.ts';
 import { type CliIO, processIO, UsageError } from './io.ts';
 
 /** Every command of the CLI, one module each. */
-const COMMANDS: RegisterCommand[] = [registerCheck, registerLab, registerDrill];
+const COMMANDS: RegisterCommand[] = [registerCheck, registerLab, registerDrill, registerReconcile];
 
 /**
  * The dalp command line. Each command is its own module under commands/ and registers itself here.

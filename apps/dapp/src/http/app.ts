@@ -23,6 +23,7 @@ import { documentRoutes } from './routes/documents.ts';
 import { investorRoutes } from './routes/investors.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { reconcileRoutes } from './routes/reconcile.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 
 // The HTTP edge: cross-cutting concerns are plugins (plugins/, one job each), routes only parse, call a
@@ -105,6 +106,7 @@ export async function buildApp(runtime: Runtime, logger: FastifyBaseLogger): Pro
       await api.register(apiKeyRoutes, context);
       await api.register(documentRoutes, context);
       await api.register(sessionRoutes, context);
+      await api.register(reconcileRoutes, context);
     },
     { prefix: '/api/v1' },
   );

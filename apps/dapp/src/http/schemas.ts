@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import { ASSET_STATUSES, ASSET_TYPES } from '../domain/assets.ts';
 import { ROLES } from '../domain/identity.ts';
 import { KYC_STATUSES } from '../domain/investors.ts';
+import { DISCREPANCY_KINDS } from '../use-cases/reconcile.ts';
 
 // JSON schemas for every route: Fastify validates with them (unknown fields rejected, no type coercion) and
 // @fastify/swagger turns them into /openapi.json. Domain rules that schemas cannot express live in domain/.
@@ -268,4 +269,37 @@ export const SessionView = Type.Object({
   principal: Type.Object({ id: Uuid, name: Type.String(), role: Type.String() }),
   csrfToken: Type.String({ description: 'Echo it in X-CSRF-Token on every state-changing request.' }),
   expiresAt: Timestamp,
+});
+
+export const ReconcileReportView = Type.Object({
+  reconciled: Type.Boolean({ description: 'True when the books add up: no discrepancy listed.' }),
+  startedAt: Timestamp,
+  finishedAt: Timestamp,
+  checked: Type.Object({
+    assets: Type.Integer(),
+    idempotencyRecords: Type.Integer(),
+    documents: Type.Integer(),
+    objects: Type.Integer({ description: 'Objects listed under documents/ in the object store.' }),
+  }),
+  discrepancies: Type.Array(
+    Type.Object({
+      kind: Type.Enum([...DISCREPANCY_KINDS], { description: 'What does not add up (docs/reconcile.md).' }),
+      message: Type.String({ description: 'One line naming every id and both values.' }),
+      assetId: Type.Optional(Uuid),
+      investorId: Type.Optional(Uuid),
+      principalId: Type.Optional(Uuid),
+      idempotencyKey: Type.Optional(Type.String()),
+      journalId: Type.Optional(Type.Union([Uuid, Type.Null()])),
+      documentId: Type.Optional(Uuid),
+      objectKey: Type.Optional(Type.String()),
+      expected: Type.Optional(Type.String({ description: 'What the books say it should be.' })),
+      actual: Type.Optional(Type.String({ description: 'What was found.' })),
+    }),
+  ),
+  truncated: Type.Boolean({ description: 'More entries existed than a report lists (1000 per list).' }),
+  pendingPurge: Type.Array(
+    Type.Object({ objectKey: Type.String(), size: Type.Integer(), queuedAt: Timestamp }),
+    { description: 'Objects of deleted documents kept until DOCUMENT_PURGE_AFTER_HOURS: expected.' },
+  ),
+  pendingPurgeCount: Type.Integer(),
 });

@@ -142,7 +142,11 @@ export class DocumentStore {
     return documentFromRow(rows[0]);
   }
 
-  /** Removes the metadata row first, so no row ever points at bytes that are gone. Returns the object key. */
+  /**
+   * Removes the metadata row and, in the same transaction, queues its object key for the purge: the bytes
+   * outlive the row by DOCUMENT_PURGE_AFTER_HOURS, so a database restored to a point before this deletion
+   * still finds them (docs/reconcile.md). Returns the object key.
+   */
   async delete(assetId: string, id: string, actor: Actor): Promise<string> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<DocumentRow>(
@@ -150,6 +154,10 @@ export class DocumentStore {
         [assetId, id],
       );
       if (!rows[0]) throw errors.documentNotFound(id);
+      // A key queued already (a restored row deleted again) keeps its first time: it was deleted then.
+      await tx.query('INSERT INTO object_purge_queue (object_key) VALUES ($1) ON CONFLICT DO NOTHING', [
+        rows[0].object_key,
+      ]);
       await recordAudit(tx, actor, 'document.delete', { type: 'document', id }, { assetId });
       return rows[0].object_key;
     });

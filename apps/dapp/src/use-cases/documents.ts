@@ -49,7 +49,8 @@ export type Download =
 /**
  * Documents: bytes in the object store, metadata in PostgreSQL, kept in step. The metadata row is written
  * only after the bytes are stored, and the bytes are removed if the row cannot be written, so a failed or
- * oversized upload leaves neither; a deletion removes the row first, so no row points at missing bytes.
+ * oversized upload leaves neither; a deletion removes the row and queues the bytes for a later purge, so
+ * no row points at missing bytes, not even the row of a database restored to a point before the deletion.
  */
 export class Documents {
   constructor(
@@ -166,13 +167,11 @@ export class Documents {
     return { etag, notModified: false, document, object };
   }
 
-  async remove(assetId: string, documentId: string, actor: Actor, log: WarningLog): Promise<void> {
-    const objectKey = await this.store.delete(assetId, documentId, actor);
-    // The row is gone, so the document is gone for clients; a failed byte delete only leaves an orphan.
-    await this.objects
-      .delete(objectKey)
-      .catch((error) =>
-        log.warn({ err: error, objectKey }, 'document bytes not deleted; orphan left in object store'),
-      );
+  /**
+   * Deletes the document for clients: its row goes, its bytes stay queued for the purge
+   * (use-cases/purge-documents.ts), so a restore to a point before now still finds them.
+   */
+  async remove(assetId: string, documentId: string, actor: Actor): Promise<void> {
+    await this.store.delete(assetId, documentId, actor);
   }
 }

@@ -201,6 +201,7 @@ describe('with an external PostgreSQL', () => {
         '0001_initial.sql',
         '0002_transfer_entries_without_supply.sql',
         '0003_console_sessions.sql',
+        '0004_object_purge_queue.sql',
         '0005_document_upload_keys.sql',
       ],
     );
@@ -247,6 +248,7 @@ describe('with an external PostgreSQL', () => {
           '0001_initial.sql',
           '0002_transfer_entries_without_supply.sql',
           '0003_console_sessions.sql',
+          '0004_object_purge_queue.sql',
           '0005_document_upload_keys.sql',
         ],
       );

@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { freePort, type S3Server, startS3 } from '@dalp/lab';
+import { type S3Server, startS3 } from '@dalp/lab';
+import { startAzurite } from '../support/azurite.ts';
 import { documentsSuite } from '../support/documents-suite.ts';
-import {
-  seedLedger,
-  startService,
-  TestDatabase,
-  type TestService,
-  tempDir,
-  waitUntil,
-} from '../support/helpers.ts';
+import { seedLedger, startService, TestDatabase, type TestService } from '../support/helpers.ts';
 
 let db: TestDatabase;
 before(async () => {
@@ -67,44 +60,7 @@ documentsSuite('S3 (s3rver, path-style, with a key prefix)', {
   stop: () => s3.destroy(),
 });
 
-// Azurite is Microsoft's Blob Storage emulator; the account key below is its published development key.
-const AZURITE_ACCOUNT = 'devstoreaccount1';
-const AZURITE_KEY =
-  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 let azurite: { stop(): void; connectionString: string } | undefined;
-
-async function startAzurite() {
-  const port = await freePort();
-  const dir = tempDir('azurite');
-  const child = spawn(
-    process.execPath,
-    [
-      new URL('../../../../node_modules/azurite/dist/src/blob/main.js', import.meta.url).pathname,
-      '--blobHost',
-      '127.0.0.1',
-      '--blobPort',
-      String(port),
-      '--location',
-      dir.path,
-      '--silent',
-      '--skipApiVersionCheck',
-      '--loose',
-    ],
-    { stdio: 'ignore' },
-  );
-  const connectionString = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=http://127.0.0.1:${port}/${AZURITE_ACCOUNT};`;
-  await waitUntil('azurite to listen', async () => {
-    await fetch(`http://127.0.0.1:${port}/`);
-    return true;
-  });
-  return {
-    connectionString,
-    stop() {
-      child.kill('SIGKILL');
-      dir.remove();
-    },
-  };
-}
 
 documentsSuite('Azure Blob Storage (azurite)', {
   async start(maxBytes) {

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { BlobServiceClient, type ContainerClient, RestError } from '@azure/storage-blob';
 import type { Config } from '../../config.ts';
 import { errors } from '../../errors.ts';
-import type { ObjectStore, StoredObject } from '../../ports/object-store.ts';
+import type { ListedObject, ObjectStore, StoredObject } from '../../ports/object-store.ts';
 
 type AzureConfig = Extract<Config['objectStore'], { driver: 'azure' }>;
 
@@ -64,6 +64,22 @@ export class AzureBlobObjectStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     try {
       await this.blob(key).deleteIfExists();
+    } catch (error) {
+      throw errors.objectStoreUnavailable.because(error);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ListedObject[]> {
+    const pages = this.container
+      .listBlobsFlat({ prefix: `${this.prefix}${prefix}` })
+      .byPage({ maxPageSize: 1000 });
+    try {
+      for await (const page of pages) {
+        yield page.segment.blobItems.map((blob) => ({
+          key: blob.name.slice(this.prefix.length),
+          size: blob.properties.contentLength ?? 0,
+        }));
+      }
     } catch (error) {
       throw errors.objectStoreUnavailable.because(error);
     }

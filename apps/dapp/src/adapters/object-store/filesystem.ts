@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, opendir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ObjectStore, StoredObject } from '../../ports/object-store.ts';
+import type { ListedObject, ObjectStore, StoredObject } from '../../ports/object-store.ts';
 
 /**
  * A temporary file untouched this long belongs to no running upload (an upload slower than
@@ -83,6 +83,41 @@ export class FilesystemObjectStore implements ObjectStore {
     const path = this.pathOf(key);
     await rm(path, { force: true });
     await rm(`${path}.type`, { force: true });
+  }
+
+  /**
+   * Walks the directories under the root that can hold keys starting with `prefix`, one directory handle
+   * at a time (opendir streams its entries), skipping the `.type` file each object keeps beside it.
+   */
+  async *list(prefix: string): AsyncIterable<ListedObject[]> {
+    const PAGE = 1000;
+    const start = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    const pending: string[] = [start];
+    let page: ListedObject[] = [];
+    while (pending.length > 0) {
+      const dir = pending.pop()!;
+      const handle = await opendir(dir ? join(this.root, dir) : this.root).catch((error) => {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (!handle) continue;
+      for await (const entry of handle) {
+        const key = dir ? `${dir}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) {
+          // Only directories on the way to the prefix or inside it.
+          if (`${key}/`.startsWith(prefix) || key.startsWith(prefix)) pending.push(key);
+        } else if (entry.isFile() && !entry.name.endsWith('.type') && key.startsWith(prefix)) {
+          const info = await stat(join(this.root, key)).catch(() => undefined);
+          // Gone between the listing and the stat: deleted meanwhile, not listed.
+          if (info) page.push({ key, size: info.size });
+          if (page.length >= PAGE) {
+            yield page;
+            page = [];
+          }
+        }
+      }
+    }
+    if (page.length > 0) yield page;
   }
 
   async ping(): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { errors, isRefusal } from '../../errors.ts';
 import type { DependencyObserver } from '../../ports/dependency-observer.ts';
-import type { ObjectStore, StoredObject } from '../../ports/object-store.ts';
+import type { ListedObject, ObjectStore, StoredObject } from '../../ports/object-store.ts';
 
 /**
  * Any object store, reporting each use to its DependencyObserver: a success says the store is up, a
@@ -21,7 +21,7 @@ export class ObservedObjectStore implements ObjectStore {
     this.kind = unobserved.kind;
   }
 
-  private async observe<T>(operation: 'put' | 'get' | 'delete', use: () => Promise<T>): Promise<T> {
+  private async observe<T>(operation: 'put' | 'get' | 'delete' | 'list', use: () => Promise<T>): Promise<T> {
     try {
       const result = await use();
       this.observer.up();
@@ -44,6 +44,16 @@ export class ObservedObjectStore implements ObjectStore {
 
   delete(key: string): Promise<void> {
     return this.observe('delete', () => this.unobserved.delete(key));
+  }
+
+  /** Each page is one use of the store: reported as up when it arrives, as failed when it does not. */
+  async *list(prefix: string): AsyncIterable<ListedObject[]> {
+    const pages = this.unobserved.list(prefix)[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await this.observe('list', () => pages.next());
+      if (next.done) return;
+      yield next.value;
+    }
   }
 
   ping(): Promise<void> {

@@ -6,13 +6,14 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   NoSuchKey,
+  paginateListObjectsV2,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Config } from '../../config.ts';
 import { errors } from '../../errors.ts';
-import type { ObjectStore, StoredObject } from '../../ports/object-store.ts';
+import type { ListedObject, ObjectStore, StoredObject } from '../../ports/object-store.ts';
 
 type S3Config = Extract<Config['objectStore'], { driver: 's3' }>;
 
@@ -104,6 +105,23 @@ export class S3ObjectStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+    } catch (error) {
+      throw errors.objectStoreUnavailable.because(error);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ListedObject[]> {
+    const pages = paginateListObjectsV2(
+      { client: this.client, pageSize: 1000 },
+      { Bucket: this.bucket, Prefix: this.key(prefix) },
+    );
+    try {
+      for await (const page of pages) {
+        yield (page.Contents ?? []).map((o) => ({
+          key: o.Key!.slice(this.prefix.length),
+          size: o.Size ?? 0,
+        }));
+      }
     } catch (error) {
       throw errors.objectStoreUnavailable.because(error);
     }

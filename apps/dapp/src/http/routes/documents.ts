@@ -124,7 +124,7 @@ export async function documentRoutes(fastify: FastifyInstance, { runtime }: Rout
       },
     },
     async (request, reply) => {
-      await documents.remove(request.params.id, request.params.docId, actorOf(request), request.log);
+      await documents.remove(request.params.id, request.params.docId, actorOf(request));
       return reply.code(204).send(null);
     },
   );
