@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite and the bench run for real (PostgreSQL, Patroni, etcd, Redis
 # with Sentinel, HAProxy, promtool, iproute2, iptables, pgbench, wrk, podman, buildah, runc and
-# mmdebstrap for the container image, and Chromium, which opens the drill reports) when any is missing.
+# mmdebstrap for the container image, Chromium, which opens the drill reports, and pgBackRest, the
+# lab's continuous backup) when any is missing.
 # Idempotent: a machine that
 # already has them pays one `command -v` per binary. Called by `npm test` and `npm run bench`; safe to run
 # by hand.
@@ -27,6 +28,7 @@ declare -A wanted=(
   [/usr/sbin/runc]=runc
   [/usr/bin/mmdebstrap]=mmdebstrap
   [/usr/bin/chromium]=chromium
+  [/usr/bin/pgbackrest]=pgbackrest
 )
 
 missing=()

@@ -1,6 +1,6 @@
 // Every drill scenario, in the order `dalp drill all` runs them (the cheap pod faults first, the zone
-// and data-service faults after, the tier rebuild last). A new scenario is a file in scenarios/ and a
-// line here.
+// and data-service faults after, the tier rebuild, and last the restores, which lose the database and
+// rebuild it from the backups). A new scenario is a file in scenarios/ and a line here.
 import type { Scenario } from './scenario.ts';
 import { appTierRebuild } from './scenarios/app-tier-rebuild.ts';
 import { cacheFailover } from './scenarios/cache-failover.ts';
@@ -10,6 +10,7 @@ import { nodeLoss } from './scenarios/node-loss.ts';
 import { objectStoreOutage } from './scenarios/object-store-outage.ts';
 import { podCrash } from './scenarios/pod-crash.ts';
 import { podHang } from './scenarios/pod-hang.ts';
+import { restoreLatest, restorePitr } from './scenarios/restore.ts';
 import { rollingUpdate } from './scenarios/rolling-update.ts';
 import { zoneLoss } from './scenarios/zone-loss.ts';
 import { zonePartition } from './scenarios/zone-partition.ts';
@@ -26,6 +27,9 @@ export const SCENARIOS: readonly Scenario[] = [
   zoneLoss,
   zonePartition,
   appTierRebuild,
+  // Last: they lose the database and rebuild it from the backups (minus the unarchived tail).
+  restorePitr,
+  restoreLatest,
 ];
 
 export function scenario(id: string): Scenario | undefined {

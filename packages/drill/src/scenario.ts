@@ -3,10 +3,10 @@
 // default thresholds, and for each target how to inject the fault and how to undo it. Everything else
 // (workload, measures, verdict, evidence) is the same code for every scenario, so a new one (issue 16's
 // restores and credential rotation) is a file in scenarios/ and a line in the registry.
-import type { DrillEvent } from './model.ts';
+import type { DrillEvent, RequestSample } from './model.ts';
 import type { KubernetesTarget } from './targets/kubernetes.ts';
 import type { LabTarget } from './targets/lab.ts';
-import type { Check, Thresholds } from './verdict.ts';
+import type { Check, RestoreOutcome, Thresholds } from './verdict.ts';
 
 /** The rows of the source document's "Recovery expectations" table. */
 export type RecoveryRow =
@@ -52,6 +52,12 @@ export interface FaultContext {
   record(name: string, value: number | string, unit?: string): void;
   /** Adds a check of the scenario's own to the verdict (a failed one fails the drill). */
   verify(check: Check): void;
+  /** The drill's asset (the restore drills look its journal up in the restored database). */
+  readonly assetId: string;
+  /** The workload's request records so far. */
+  samples(): readonly RequestSample[];
+  /** Hands over what a restore drill found on the restored database; judged with the other checks. */
+  restored(outcome: RestoreOutcome): void;
 }
 
 export interface TargetFault<T> {

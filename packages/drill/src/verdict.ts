@@ -1,6 +1,7 @@
 // A drill's verdict: each threshold a check of one measure, all of them configurable (`--threshold
 // name=value`, `name=off`). Defaults come from this project's goals (docs/drills.md) and are set per
 // scenario; every scenario checks lost writes, duplicates and the ledger invariant.
+import type { RestoreFindings } from './measure/restore.ts';
 import type { Measures } from './measures.ts';
 import { OPERATION_KINDS } from './model.ts';
 
@@ -21,6 +22,16 @@ export interface Thresholds {
   invariant: number | null;
   /** The application's own share of a data-service failover (goal 0.5 s; off unless set). */
   'app-share-seconds': number | null;
+  /** Restore drills: writes acknowledged by the restore point that the restored database misses. */
+  'missing-before-target': number | null;
+  /** Restore drills: writes started after the restore point that the restored database holds. */
+  'present-after-target': number | null;
+  /** restore-latest: seconds of acknowledged writes the newest restorable point misses (the RPO). */
+  'restore-rpo-seconds': number | null;
+  /** Restore drills: documents the restored database references that do not download with their SHA-256. */
+  'documents-unverified': number | null;
+  /** Restore drills: from the start of the restore until the restored API answers. */
+  'restore-seconds': number | null;
 }
 
 export type ThresholdName = keyof Thresholds;
@@ -35,6 +46,11 @@ export const BASE_THRESHOLDS: Thresholds = {
   duplicates: 0,
   invariant: 1,
   'app-share-seconds': null,
+  'missing-before-target': null,
+  'present-after-target': null,
+  'restore-rpo-seconds': null,
+  'documents-unverified': null,
+  'restore-seconds': null,
 };
 
 export const THRESHOLD_NAMES = Object.keys(BASE_THRESHOLDS) as ThresholdName[];
@@ -85,7 +101,39 @@ export function withScenarioChecks(verdict: Verdict, checks: readonly Check[]): 
   return { result: all.every((c) => c.pass) ? 'pass' : 'fail', checks: all };
 }
 
-export function judge(measures: Measures, thresholds: Thresholds): Verdict {
+/** What a restore drill found on the restored database (judged with the restore thresholds). */
+export interface RestoreOutcome {
+  findings: RestoreFindings;
+  restoreSeconds: number;
+  documents: { total: number; unverified: number };
+  /** The ledger invariant on the restored database; null when the drill's asset is not in it. */
+  invariantHolds: boolean | null;
+}
+
+export function restoreChecks(restore: RestoreOutcome, t: Thresholds): Check[] {
+  const checks: Check[] = [];
+  const f = restore.findings;
+  if (t['missing-before-target'] !== null)
+    checks.push(atMost('missing-before-target', t['missing-before-target'], f.missingBefore));
+  if (t['present-after-target'] !== null)
+    checks.push(atMost('present-after-target', t['present-after-target'], f.presentAfter));
+  if (t['restore-rpo-seconds'] !== null)
+    checks.push(atMost('restore-rpo-seconds', t['restore-rpo-seconds'], f.missingSeconds));
+  if (t['documents-unverified'] !== null)
+    checks.push(atMost('documents-unverified', t['documents-unverified'], restore.documents.unverified));
+  if (t['restore-seconds'] !== null)
+    checks.push(atMost('restore-seconds', t['restore-seconds'], restore.restoreSeconds));
+  if (t.invariant !== null && t.invariant > 0 && restore.invariantHolds !== null)
+    checks.push({
+      name: 'invariant',
+      limit: 'holds on the restored database',
+      actual: restore.invariantHolds ? 'holds' : 'broken',
+      pass: restore.invariantHolds,
+    });
+  return checks;
+}
+
+export function judge(measures: Measures, thresholds: Thresholds, restore?: RestoreOutcome): Verdict {
   const checks: Check[] = [];
   const t = thresholds;
   const failedBy = measures.requests.byOp;
@@ -125,5 +173,6 @@ export function judge(measures: Measures, thresholds: Thresholds): Verdict {
     });
   if (t['app-share-seconds'] !== null && measures.appShare)
     checks.push(atMost('app-share-seconds', t['app-share-seconds'], measures.appShare.seconds));
+  if (restore) checks.push(...restoreChecks(restore, t));
   return { result: checks.every((c) => c.pass) ? 'pass' : 'fail', checks };
 }

@@ -12,9 +12,22 @@ export {
   type ServerState,
   startHaproxy,
 } from './haproxy.ts';
+export {
+  ARCHIVE_TIMEOUT_SECONDS,
+  type ArchiveLag,
+  archiveLag,
+  BACKUP_TYPES,
+  type BackupInfo,
+  type BackupType,
+  type BaseBackup,
+  parseBackupInfo,
+  pgbackrest,
+  walSegmentNumber,
+} from './lab/backup.ts';
 export { type LaunchSpec, type ReplicaRunner, SOURCE_RUNNER } from './lab/components.ts';
 export { LabUsageError } from './lab/errors.ts';
 export {
+  type BackupStatus,
   type ComponentStatus,
   downLab,
   Lab,
@@ -24,6 +37,7 @@ export {
   STATUS_VERSION,
 } from './lab/lab.ts';
 export { formatLogLine, type LogLine, lineTime } from './lab/logs.ts';
+export { pgbackrestTime, RecoveryError, type RestoredInstance } from './lab/restore.ts';
 export type { ComponentState, LabSettings, LabState } from './lab/state.ts';
 export {
   type ComponentKind,

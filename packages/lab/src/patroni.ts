@@ -157,6 +157,10 @@ export interface PatroniNodeSpec {
   clientNetwork: string;
   /** PostgreSQL settings added to (or replacing) the defaults below. */
   parameters?: Record<string, string | number>;
+  /** Settings of this node alone (Patroni's local configuration: archive_command naming its data dir). */
+  localParameters?: Record<string, string | number>;
+  /** What Patroni adds to a standby's recovery settings (restore_command). */
+  recoveryConf?: Record<string, string>;
 }
 
 /** Where Patroni keeps its cluster's keys in the DCS. */
@@ -218,7 +222,8 @@ export function patroniConfig(spec: PatroniNodeSpec) {
         superuser: { username: 'postgres', password: spec.credentials.password },
         replication: { username: 'replicator', password: spec.credentials.replicationPassword },
       },
-      parameters: { unix_socket_directories: spec.dir },
+      parameters: { unix_socket_directories: spec.dir, ...spec.localParameters },
+      ...(spec.recoveryConf ? { recovery_conf: spec.recoveryConf } : {}),
       pg_hba: [
         'local all all trust',
         `host replication replicator ${spec.clientNetwork} scram-sha-256`,

@@ -19,6 +19,8 @@ export async function createCertificates(
   dir: string,
   commonName: string,
   owner?: RunAs,
+  /** More addresses the server certificate is valid for (a lab node's address). */
+  extraIps: readonly string[] = [],
 ): Promise<Certificates> {
   const caKey = join(dir, 'ca.key');
   const caPath = join(dir, 'ca.crt');
@@ -58,7 +60,9 @@ export async function createCertificates(
   writeFileSync(
     ext,
     [
-      'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost',
+      // Each extra address also as a DNS name: pgBackRest 2.45 matches the host it connects to against
+      // the certificate's DNS names and common name only, never its IP addresses.
+      `subjectAltName=${['IP:127.0.0.1', 'IP:::1', 'DNS:localhost', ...extraIps.flatMap((ip) => [`IP:${ip}`, `DNS:${ip}`])].join(',')}`,
       'basicConstraints=CA:FALSE',
       'keyUsage=digitalSignature,keyEncipherment',
       'extendedKeyUsage=serverAuth',

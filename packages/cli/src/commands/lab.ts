@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   assertRoot,
+  BACKUP_TYPES,
+  type BackupType,
   type ComponentStatus,
   DEFAULT_DIR,
   downLab,
@@ -12,7 +14,7 @@ import {
   type ProgressEvent,
   SHAPE_LIMITS,
 } from '@dalp/lab';
-import { type Command, Option } from 'commander';
+import { Argument, type Command, Option } from 'commander';
 import type { CommandContext, RegisterCommand } from '../command.ts';
 
 const REPO_ROOT = new URL('../../../../', import.meta.url).pathname;
@@ -69,7 +71,33 @@ export function renderStatus(status: LabStatus): string {
   const head = `lab ${status.id} (${status.phase}) in ${status.dir}, network ${status.block ?? '-'}${
     faults.length ? `; ${faults.join('; ')}` : ''
   }`;
-  return `${head}\n${table(rows)}\n`;
+  return `${head}\n${table(rows)}\n${renderBackup(status.backup)}`;
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** The backup lines of `dalp lab status`: last base backup, archive lag, oldest restorable point. */
+export function renderBackup(backup: LabStatus['backup']): string {
+  if (!backup) return '';
+  const last = backup.lastBackup;
+  const a = backup.archive;
+  const lines = [
+    `backup: ${
+      last
+        ? `last ${last.type} ${last.label} at ${last.stoppedAt} (${mb(last.databaseBytes)}, ${mb(last.repositoryBytes)} in the repository); ${backup.backups} kept`
+        : 'no base backup yet'
+    }`,
+    `archive: ${
+      a
+        ? `last ${a.lastArchivedWal ?? 'none'} at ${a.lastArchivedAt ?? '-'}; lag ${a.lagSeconds} s, ${a.unarchivedBytes} bytes (${a.pendingSegments} whole segments) not archived${
+            a.failing ? `; FAILING since ${a.lastFailedAt} (${a.lastFailedWal})` : ''
+          }`
+        : 'unknown'
+    }`,
+    `oldest restorable point: ${backup.oldestRestorable ?? 'none'}`,
+    ...backup.errors.map((e) => `backup status error: ${e}`),
+  ];
+  return `${lines.join('\n')}\n`;
 }
 
 function renderEndpoints(lab: Lab): string {
@@ -183,8 +211,22 @@ export const registerLab: RegisterCommand = (program, ctx) => {
     .addOption(dirOption())
     .action(async (flags: { format: 'text' | 'json'; dir: string }) => {
       assertRoot();
-      const status = await Lab.attach(flags.dir).status();
+      const status = await Lab.attach(flags.dir).status({ backup: true });
       io.stdout(flags.format === 'json' ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status));
+    });
+
+  lab
+    .command('backup')
+    .description("take a base backup of the lab's PostgreSQL primary now with pgBackRest")
+    .addArgument(new Argument('[type]', 'backup type').choices([...BACKUP_TYPES]).default('full'))
+    .addOption(dirOption())
+    .action(async (type: BackupType, flags: { dir: string }) => {
+      assertRoot();
+      const began = Date.now();
+      const taken = await Lab.attach(flags.dir).backup(type);
+      io.stdout(
+        `${taken.type} backup ${taken.label} taken in ${((Date.now() - began) / 1000).toFixed(1)} s (${mb(taken.databaseBytes)}, ${mb(taken.repositoryBytes)} in the repository)\n`,
+      );
     });
 
   lab

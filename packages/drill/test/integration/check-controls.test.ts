@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { dalp } from '../../../cli/test/support/run-cli.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/evidence-lab-all.json', import.meta.url));
+/** restore-pitr and restore-latest on a lab, both passed (docs/backup-restore.md). */
+const RESTORE = fileURLToPath(new URL('../fixtures/evidence-lab-restore.json', import.meta.url));
 const CHART = fileURLToPath(
   new URL('../../../check/test/fixtures/rules/controls-recovery-test/pass.yaml', import.meta.url),
 );
@@ -21,6 +23,10 @@ before(() => {
   copyFileSync(FIXTURE, join(work, 'evidence.json'));
   const evidence = JSON.parse(readFileSync(FIXTURE, 'utf8'));
   writeFileSync(join(work, 'v2.json'), JSON.stringify({ ...evidence, version: 2 }));
+  copyFileSync(RESTORE, join(work, 'restore.json'));
+  const restore = JSON.parse(readFileSync(RESTORE, 'utf8'));
+  restore.drills[1].result = 'fail';
+  writeFileSync(join(work, 'restore-failed.json'), JSON.stringify({ ...restore, result: 'fail' }));
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -72,4 +78,19 @@ test('drill evidence ages like any recovery test: half a year later it no longer
   const later = new Date(Date.parse(FINISHED) + 180 * 24 * 3600 * 1000).toISOString();
   const messages = await recoveryFindings({ 'Managed PostgreSQL': 'evidence.json' }, later);
   assert.match(messages.get('Managed PostgreSQL')!, /drills: 180 days old \(bound 90\)/);
+});
+
+test('the restore drills are the restore test of Managed PostgreSQL, and of nothing else', async () => {
+  const restoreFinished = JSON.parse(readFileSync(RESTORE, 'utf8')).finishedAt as string;
+  const passed = await recoveryFindings(
+    { 'Managed PostgreSQL': 'restore.json', 'Object storage': 'restore.json' },
+    restoreFinished,
+  );
+  assert.equal(passed.get('Managed PostgreSQL'), undefined, 'a passed restore drill is a passing test');
+  assert.match(
+    passed.get('Object storage')!,
+    /has no drill that tests Object storage \(its drills: restore-pitr, restore-latest\)/,
+  );
+  const failed = await recoveryFindings({ 'Managed PostgreSQL': 'restore-failed.json' }, restoreFinished);
+  assert.match(failed.get('Managed PostgreSQL')!, /restore-latest fail/);
 });

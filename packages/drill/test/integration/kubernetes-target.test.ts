@@ -160,6 +160,9 @@ describe('the Kubernetes target against a fake API server', () => {
       writesBack: async () => true,
       record: () => undefined,
       verify: () => undefined,
+      assetId: 'none',
+      samples: () => [],
+      restored: () => undefined,
     };
     const recreated = await target.recreateRelease(ctx);
     assert.equal(

@@ -32,13 +32,31 @@ import {
   sentinelConfigLines,
   withRedisClient,
 } from '../redis.ts';
-import { S3RVER_CREDENTIALS, s3rverAnswers, s3rverArgs } from '../s3.ts';
+import { S3RVER_CREDENTIALS, s3rverAnswers } from '../s3.ts';
+import { ARCHIVE_TIMEOUT_SECONDS, archiveCommand, restoreCommand } from './backup.ts';
 import type { ComponentState, LabState } from './state.ts';
-import { type ComponentKind, S3_BUCKET, SENTINEL_MASTER, targetNodes } from './topology.ts';
+import { BACKUP_BUCKET, type ComponentKind, S3_BUCKET, SENTINEL_MASTER, targetNodes } from './topology.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const DAPP_MAIN = join(REPO_ROOT, 'apps/dapp/src/main.ts');
 const SUPERVISOR_MAIN = fileURLToPath(new URL('./supervisor-main.ts', import.meta.url));
+const S3_MAIN = fileURLToPath(new URL('../s3-main.ts', import.meta.url));
+
+/** The object store's CA, key and certificate (made by `up` before the store starts; see s3-main.ts). */
+export function s3TlsPaths(s3: ComponentState): {
+  dir: string;
+  caPath: string;
+  keyPath: string;
+  certPath: string;
+} {
+  const dir = join(s3.dir, 'tls');
+  return {
+    dir,
+    caPath: join(dir, 'ca.crt'),
+    keyPath: join(dir, 'server.key'),
+    certPath: join(dir, 'server.crt'),
+  };
+}
 
 /** What it takes to run one component: the command, where, as whom. */
 export interface LaunchSpec {
@@ -76,6 +94,15 @@ export const patroniScope = (state: LabState) => `dalp-lab-${state.id}`;
 const patroniConfigPath = (c: ComponentState) => join(c.dir, 'patroni.yml');
 export const patroniDataDir = (c: ComponentState) => join(c.dir, 'data');
 const statsSocket = (c: ComponentState) => join(c.dir, 'admin.sock');
+
+/** The PostgreSQL member that answers Patroni's `/primary` now; throws when none does. */
+export async function postgresPrimary(state: LabState): Promise<ComponentState> {
+  for (const c of byKind(state, 'postgres')) {
+    const answer = await patroniGet(`http://${c.host}:${c.adminPort}/primary`).catch(() => undefined);
+    if (answer?.status === 200) return c;
+  }
+  throw new Error('no PostgreSQL member answers as primary');
+}
 
 /** URL of the application's database (`dalp` role), or with `admin` the superuser's `postgres` database. */
 export function databaseUrl(state: LabState, host: string, port: number, admin = false): string {
@@ -238,7 +265,12 @@ export function prepare(state: LabState, component: ComponentState, runner = SOU
           // Seen in the lab tests then: the old leader's WAL ended past the new timeline's fork point, no
           // pg_rewind ran, and it never streamed again. 5 s ends the demotion within the partition.
           wal_sender_timeout: '5s',
+          // Continuous archiving to pgBackRest (lab/backup.ts); only the primary archives.
+          archive_mode: 'on',
+          archive_timeout: ARCHIVE_TIMEOUT_SECONDS,
         },
+        localParameters: { archive_command: archiveCommand(state, component) },
+        recoveryConf: { restore_command: restoreCommand(state, component) },
       });
       writeConfig(patroniConfigPath(component), JSON.stringify(config, null, 2), owner);
       return {
@@ -309,15 +341,24 @@ export function prepare(state: LabState, component: ComponentState, runner = SOU
     }
     case 's3': {
       ensureDir(join(component.dir, 'data'));
+      const tls = s3TlsPaths(component);
       return {
         ...base,
         command: process.execPath,
-        args: s3rverArgs({
-          directory: join(component.dir, 'data'),
-          host: component.host,
-          port: component.port,
-          bucket: S3_BUCKET,
-        }),
+        args: [
+          '--import',
+          'tsx',
+          S3_MAIN,
+          join(component.dir, 'data'),
+          component.host,
+          String(component.port),
+          String(component.adminPort),
+          tls.keyPath,
+          tls.certPath,
+          S3_BUCKET,
+          BACKUP_BUCKET,
+        ],
+        cwd: REPO_ROOT,
       };
     }
     case 'dapp': {

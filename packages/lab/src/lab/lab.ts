@@ -1,18 +1,28 @@
 // The programmatic handle on a lab: start one (`Lab.start`) or attach to a running one by its
 // directory (`Lab.attach`); read it live (`status`, `roles`), break it with the fault primitives, read
 // its logs, take it down. The `dalp lab` command and the drills use exactly these functions.
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { ServerState } from '../haproxy.ts';
 import { TIMED_OUT, waitFor, withTimeout } from '../processes.ts';
 import { S3RVER_CREDENTIALS } from '../s3.ts';
 import {
+  type ArchiveLag,
+  type BackupType,
+  type BaseBackup,
+  backupInfo,
+  pgbackrestConfigPath,
+  readArchiveLag,
+  takeBackup,
+} from './backup.ts';
+import {
   databasePasswordFile,
   databaseUrl,
   type Health,
   haproxyServers,
   observe,
+  postgresPrimary,
   redisRole,
   s3Endpoint,
   sentinelPrimary,
@@ -31,6 +41,7 @@ import {
 } from './lifecycle.ts';
 import { formatLogLine, type LogLine, mergeLogs } from './logs.ts';
 import { applyPartitions, destroyNetwork, killNamespace, setNodeLink } from './network.ts';
+import { destroyDatabase, type RestoredInstance, rebuildCluster, restoreInstance } from './restore.ts';
 import {
   type ComponentState,
   type LabSettings,
@@ -84,6 +95,20 @@ export interface LabStatus {
   partitions: string[];
   poweredOff: string[];
   components: ComponentStatus[];
+  /**
+   * The continuous backup: last base backup, archive lag, oldest restorable point (null: no backup set
+   * up); only when asked for (`dalp lab status` does).
+   */
+  backup?: BackupStatus | null;
+}
+
+/** `dalp lab status`'s backup section; a part that could not be read says why in `errors`. */
+export interface BackupStatus {
+  lastBackup: BaseBackup | null;
+  backups: number;
+  oldestRestorable: string | null;
+  archive: ArchiveLag | null;
+  errors: string[];
 }
 
 /** What the data services say right now, each read from the services themselves. */
@@ -205,7 +230,11 @@ export class Lab {
   // -------------------------------------------------------------------------------------------------
   // Reading it live
 
-  async status(): Promise<LabStatus> {
+  /**
+   * Every component read live; with `backup`, the backup section too (pgBackRest's info takes seconds:
+   * the health waits and the drills' topology snapshots leave it out).
+   */
+  async status(options: { backup?: boolean } = {}): Promise<LabStatus> {
     const state = this.refresh();
     const lb = state.components.lb;
     // The stats socket answers within 2 s or fails (haproxyCommand's own bound).
@@ -273,7 +302,79 @@ export class Lab {
       partitions: state.partitions,
       poweredOff: state.poweredOff,
       components: rows,
+      ...(options.backup ? { backup: await this.backupStatus() } : {}),
     };
+  }
+
+  /** Reads pgBackRest's info and the primary's pg_stat_archiver; null for a lab without backups. */
+  async backupStatus(): Promise<BackupStatus | null> {
+    const state = this.current;
+    if (!existsSync(pgbackrestConfigPath(state))) return null;
+    const errors: string[] = [];
+    const why = (error: Error) => error.message.split('\n').slice(-1)[0] ?? error.message;
+    const [info, archive] = await Promise.all([
+      backupInfo(state).catch((error: Error) => {
+        errors.push(`pgbackrest info: ${why(error)}`);
+        return undefined;
+      }),
+      postgresPrimary(state)
+        .then((primary) => readArchiveLag(state, primary))
+        .catch((error: Error) => {
+          errors.push(`archive lag: ${why(error)}`);
+          return undefined;
+        }),
+    ]);
+    return {
+      lastBackup: info?.backups.at(-1) ?? null,
+      backups: info?.backups.length ?? 0,
+      oldestRestorable: info?.oldestRestorable ?? null,
+      archive: archive ?? null,
+      errors,
+    };
+  }
+
+  /** The archive lag on the current primary now (pg_stat_archiver and the WAL position). */
+  async archiveLag(): Promise<ArchiveLag> {
+    const state = this.refresh();
+    // Patroni's REST API can miss its 1.5 s bound on a busy machine: ask for a while.
+    return waitFor(
+      async () => readArchiveLag(state, await postgresPrimary(state)),
+      30_000,
+      'the archive lag',
+      {
+        intervalMs: 500,
+      },
+    );
+  }
+
+  /** A lost database: every PostgreSQL node killed and its data directory removed (restore drills). */
+  async destroyDatabase(): Promise<string[]> {
+    return destroyDatabase(this.refresh());
+  }
+
+  /** Restores the backups to `target` (or the end of the archive) into an isolated PostgreSQL. */
+  async restoreInstance(target?: Date): Promise<RestoredInstance> {
+    return restoreInstance(this.refresh(), target);
+  }
+
+  /** Restores the lab's own cluster to the end of the archive after `destroyDatabase`; waits until healthy. */
+  async rebuildDatabase(timeoutMs = 300_000): Promise<void> {
+    await rebuildCluster(this.refresh(), async (name) => {
+      await launch(this.current, name);
+      await waitReady(this.current, name, 120_000);
+    });
+    this.refresh();
+    await this.waitForHealthy(timeoutMs);
+  }
+
+  /** Takes a base backup of the current primary now (`dalp lab backup`); returns the new backup. */
+  async backup(type: BackupType = 'full'): Promise<BaseBackup> {
+    const state = this.refresh();
+    const primary = await postgresPrimary(state);
+    await takeBackup(state, primary, type);
+    const latest = (await backupInfo(state)).backups.at(-1);
+    if (!latest) throw new Error('pgbackrest took a backup but info lists none');
+    return latest;
   }
 
   async roles(): Promise<LabRoles> {

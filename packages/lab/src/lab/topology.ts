@@ -150,10 +150,14 @@ export const PORTS = {
   lb: 8080,
   dbEndpoint: 5432,
   s3: 9000,
+  /** The same object store over HTTPS: pgBackRest's repository speaks only HTTPS to S3. */
+  s3Tls: 9443,
 } as const;
 
 export const SENTINEL_MASTER = 'dalp';
 export const S3_BUCKET = 'dalp-documents';
+/** The bucket of the PostgreSQL backups (pgBackRest's repository). */
+export const BACKUP_BUCKET = 'dalp-backups';
 
 function ip4(text: string): number {
   return text.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
@@ -269,7 +273,7 @@ export function planTopology(id: string, slot: number, shape: LabShape): Topolog
   components.push(
     { ...regional, name: 'lb', kind: 'lb', port: PORTS.lb },
     { ...regional, name: 'db-endpoint', kind: 'db-endpoint', port: PORTS.dbEndpoint },
-    { ...regional, name: 's3', kind: 's3', port: PORTS.s3 },
+    { ...regional, name: 's3', kind: 's3', port: PORTS.s3, adminPort: PORTS.s3Tls },
     { node: 'host', host: network.host.address, name: 'supervisor', kind: 'supervisor', port: 0 },
   );
   return { network, components };

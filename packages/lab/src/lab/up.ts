@@ -7,7 +7,16 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { type PatroniNodeView, patroniGet } from '../patroni.ts';
 import { waitFor } from '../processes.ts';
-import { databaseUrl, type ReplicaRunner, SOURCE_RUNNER, sentinelMaster } from './components.ts';
+import { createCertificates } from '../tls.ts';
+import { createStanza, prepareBackups, takeBackup } from './backup.ts';
+import {
+  databaseUrl,
+  postgresPrimary,
+  type ReplicaRunner,
+  SOURCE_RUNNER,
+  s3TlsPaths,
+  sentinelMaster,
+} from './components.ts';
 import { LabUsageError } from './errors.ts';
 import { launch, waitReady } from './lifecycle.ts';
 import { createNetwork, labNamespaces } from './network.ts';
@@ -190,9 +199,15 @@ export async function bringUp(options: StartOptions): Promise<{ state: LabState;
     const [firstPostgres, ...otherPostgres] = of('postgres');
 
     // etcd members need each other for a quorum: all at once. Meanwhile the object store and the cache.
+    // The object store's TLS certificate (for pgBackRest) and the backup configuration come first.
+    const s3 = state.components.s3!;
+    const tls = s3TlsPaths(s3);
+    mkdirSync(tls.dir, { recursive: true, mode: 0o755 });
+    await createCertificates(tls.dir, 'dalp-lab-s3', undefined, [s3.host]);
+    prepareBackups(state);
     await Promise.all([
       ...of('etcd').map((c) => start(c)),
-      start(state.components.s3!),
+      start(s3),
       start(firstRedis!).then(() => Promise.all(otherRedis.map((c) => start(c)))),
     ]);
     // The first PostgreSQL node bootstraps alone (no race for the initialize key), the others clone it.
@@ -218,8 +233,20 @@ export async function bringUp(options: StartOptions): Promise<{ state: LabState;
     await createDatabase(state);
     progress('database "dalp" created through the database endpoint');
 
+    // The first full backup runs while the replicas start: it needs only the primary and the store.
+    const firstBackup = (async () => {
+      // Patroni's REST API can miss its 1.5 s bound on a loaded machine: ask until one member answers.
+      const primary = await waitFor(() => postgresPrimary(state), 60_000, 'a PostgreSQL primary to back up', {
+        intervalMs: 500,
+      });
+      await createStanza(state, primary);
+      await takeBackup(state, primary, 'full');
+      progress(`first full backup taken from ${primary.name}`);
+    })();
+    firstBackup.catch(() => undefined);
     await Promise.all(of('dapp').map((c) => start(c, 120_000)));
     await start(state.components.lb!);
+    await firstBackup;
     await waitForSentinels(state);
     progress('Sentinels agree on the primary and see each other');
     await start(state.components.supervisor!);

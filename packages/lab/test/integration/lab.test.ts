@@ -173,6 +173,11 @@ describe('dalp lab', { timeout: 600_000 }, () => {
     const status = JSON.parse(run.stdout) as LabStatus;
     const validate = new Ajv({ allErrors: true }).compile(SCHEMA);
     assert.ok(validate(status), JSON.stringify(validate.errors));
+    // The first full backup is taken by `up`; the primary archives.
+    assert.equal(status.backup?.lastBackup?.type, 'full');
+    assert.ok(status.backup?.oldestRestorable);
+    assert.equal(status.backup?.archive?.failing, false);
+    assert.deepEqual(status.backup?.errors, []);
     const rolesOf = (kind: string) =>
       status.components
         .filter((c) => c.kind === kind)

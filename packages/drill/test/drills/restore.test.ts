@@ -1,0 +1,111 @@
+// The restore drills against a real lab, through `dalp drill` as a user runs it: the Patroni cluster is
+// lost (every node killed, every data directory removed), pgBackRest restores its archive into an
+// isolated PostgreSQL with a dapp of its own, the restored books are checked, and the lab's cluster is
+// rebuilt from the backups. Then the same drill on a lab whose archiving is broken: the measures must
+// see the acknowledged writes the restore misses and the verdict must fail.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { downLab, Lab } from '@dalp/lab';
+import pg from 'pg';
+import { dalp } from '../../../cli/test/support/run-cli.ts';
+import type { Evidence } from '../../src/evidence/evidence.ts';
+import { evidenceProblems } from '../../src/evidence/schema.ts';
+import type { DrillRecord } from '../../src/run.ts';
+
+let work: string;
+let dir: string;
+let lab: Lab;
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'dalp-drill-restore-'));
+  dir = join(work, 'lab');
+  lab = await Lab.start({ dir });
+});
+after(async () => {
+  if (dir && existsSync(join(dir, 'lab.json'))) await downLab(dir);
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function drill(scenario: string, ...flags: string[]) {
+  const out = join(work, `${scenario}-${Date.now()}`);
+  const run = await dalp(['drill', scenario, '--dir', dir, '--out', out, '--warmup', '2', ...flags]);
+  const evidence = JSON.parse(readFileSync(join(out, 'evidence.json'), 'utf8')) as Evidence;
+  assert.deepEqual(evidenceProblems(evidence), [], 'evidence.json matches its schema');
+  return { run, record: evidence.drills[0]! };
+}
+
+const check = (r: DrillRecord, name: string) => r.verdict?.checks.find((c) => c.name === name);
+const extra = (r: DrillRecord, name: string) => r.extra[name]?.value;
+
+/** The lab is usable after a restore drill: healthy, with a backup and archiving that works. */
+async function assertLabUsable(): Promise<void> {
+  await lab.waitForHealthy(180_000);
+  const backup = await lab.backupStatus();
+  assert.ok(backup?.lastBackup, 'the repository still lists a base backup');
+  assert.equal((await lab.archiveLag()).failing, false, 'the rebuilt primary archives');
+}
+
+describe('restore drills against the lab', { timeout: 1_200_000 }, () => {
+  test('restore-pitr: restored to T, nothing acknowledged by T missing, nothing started after T present', async () => {
+    const { run, record } = await drill('restore-pitr');
+    assert.equal(record.result, 'pass', `${run.stdout}\n${run.stderr}\n${record.error ?? ''}`);
+    assert.equal(run.code, 0);
+    assert.equal(check(record, 'missing-before-target')?.actual, 0);
+    assert.equal(check(record, 'present-after-target')?.actual, 0);
+    assert.equal(check(record, 'documents-unverified')?.actual, 0);
+    // The drill had writes on both sides of T and documents to download, or it proved nothing.
+    assert.ok(Number(extra(record, 'acknowledged-before-point')) > 0);
+    assert.ok(Number(extra(record, 'started-after-point')) > 0);
+    assert.ok(Number(extra(record, 'documents-checked')) > 0);
+    assert.equal(typeof extra(record, 'restore-seconds'), 'number');
+    assert.equal(typeof extra(record, 'archive-lag-at-fault'), 'number');
+    assert.ok(record.events.some((e) => e.kind === 'fault' && /data directories removed/.test(e.detail)));
+    await assertLabUsable();
+  });
+
+  test('restore-latest: the end of the archive, what it misses within the RPO bound', async () => {
+    // Writing for longer than archive_timeout before the fault, so the archive holds the first writes.
+    const { run, record } = await drill('restore-latest', '--warmup', '20');
+    assert.equal(record.result, 'pass', `${run.stdout}\n${run.stderr}\n${record.error ?? ''}`);
+    assert.equal(run.code, 0);
+    assert.equal(check(record, 'restore-rpo-seconds')?.pass, true);
+    assert.equal(check(record, 'present-after-target')?.actual, 0);
+    assert.ok(Number(extra(record, 'acknowledged-before-point')) > 0);
+    // Some writes may be missed (the unarchived tail), never all of them: the archive kept up.
+    assert.ok(
+      Number(extra(record, 'missing-before-point')) < Number(extra(record, 'acknowledged-before-point')),
+    );
+    await assertLabUsable();
+  });
+
+  test('broken archiving: restore-latest misses every acknowledged write and fails', async () => {
+    // archive_command fails from now on (ALTER SYSTEM outranks Patroni's postgresql.conf); the base
+    // backup is older, so the newest restorable point is before this drill's ledger existed.
+    const [primary] = (await lab.roles()).postgresPrimaries;
+    const c = lab.component(primary!);
+    const admin = new pg.Client({
+      connectionString: `postgres://postgres:${encodeURIComponent(lab.state.secrets.postgresPassword)}@${c.host}:${c.port}/postgres`,
+    });
+    await admin.connect();
+    try {
+      await admin.query(`ALTER SYSTEM SET archive_command = '/bin/false'`);
+      await admin.query('SELECT pg_reload_conf()');
+    } finally {
+      await admin.end();
+    }
+    // Long enough a warm-up that the writes lost span more than the RPO bound (2 x archive_timeout).
+    const { run, record } = await drill('restore-latest', '--warmup', '25');
+    assert.equal(record.result, 'fail', `${run.stdout}\n${run.stderr}\n${record.error ?? ''}`);
+    assert.equal(run.code, 1);
+    const acknowledged = Number(extra(record, 'acknowledged-before-point'));
+    assert.ok(acknowledged > 0);
+    assert.equal(extra(record, 'missing-before-point'), acknowledged, 'every acknowledged write is missing');
+    assert.equal(check(record, 'restore-rpo-seconds')?.pass, false);
+    assert.ok(Number(check(record, 'restore-rpo-seconds')?.actual) > 20);
+    // The rebuilt cluster has the base backup's configuration again: it archives.
+    await assertLabUsable();
+  });
+});
