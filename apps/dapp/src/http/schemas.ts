@@ -160,29 +160,21 @@ export const TransferBody = Type.Object(
 );
 export const BurnBody = Type.Object({ from: Uuid, amount: Amount }, { additionalProperties: false });
 
-export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 255,
-      pattern: '^[\\x21-\\x7e]+$',
-      description:
-        'Required. Retrying with the same key and body returns the first result; a different body is 422.',
-    }),
-  ),
-});
+/** The Idempotency-Key header: 1-255 printable ASCII characters, scoped to the API key. */
+const idempotencyKeyHeader = (description: string) =>
+  Type.Object({
+    'idempotency-key': Type.Optional(
+      Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$', description }),
+    ),
+  });
 
-export const UploadIdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 255,
-      pattern: '^[\\x21-\\x7e]+$',
-      description:
-        'Optional. An upload resent with the same key, name, type and bytes is stored once and answered with the first document (Idempotent-Replayed: true); other bytes are 422.',
-    }),
-  ),
-});
+export const IdempotencyHeaders = idempotencyKeyHeader(
+  'Required. Retrying with the same key and body returns the first result; a different body is 422.',
+);
+
+export const UploadIdempotencyHeaders = idempotencyKeyHeader(
+  'Optional. An upload resent with the same key, name, type and bytes is stored once and answered with the first document (Idempotent-Replayed: true); other bytes are 422.',
+);
 
 export const JournalEntryView = Type.Object({
   id: Uuid,
