@@ -122,8 +122,21 @@ describe('the console behind HAProxy', () => {
     await db.server.start();
     await page.getByText(`Transfer of 11 ${symbol} recorded.`).waitFor();
 
-    const journal = await lb.get(`/api/v1/assets/${assetId}/journal?limit=100`);
-    assert.equal(journal.status, 200);
+    // Reading the books back needs a serving platform. Right after a database restart the replica's
+    // readiness can drop again for a health-check interval, and the balancer then has no server: seen once
+    // in a clean-clone run, as a 503 on this read right after the transfer was recorded (the likely cause,
+    // not confirmed: a connection attempt that met the server while it was starting reports the database
+    // down). What this test proves is the transfer recorded once, so the read waits for the platform.
+    let journal: { status: number; body: any } = { status: 0, body: undefined };
+    await waitUntil(
+      'the platform to serve reads after the database restart',
+      async () => {
+        journal = await lb.get(`/api/v1/assets/${assetId}/journal?limit=100`);
+        return journal.status === 200;
+      },
+      WAIT,
+    );
+    assert.equal(journal.status, 200, JSON.stringify(journal.body));
     const transfers = journal.body.items
       .filter((e: { kind: string }) => e.kind === 'transfer')
       .map((e: { amount: string }) => e.amount);
