@@ -23,10 +23,13 @@ function collect(dir, out) {
 // versions, a Patroni failover, every drill on a lab), so the concurrent slots end together instead of one of them starting
 // a long file last.
 const LONGEST = [
-  'apps/dapp/test/integration/image.test.ts',
-  'packages/image/test/integration/node-versions.test.ts',
-  'apps/dapp/test/drills/database-failover.test.ts',
   'packages/drill/test/drills/lab.test.ts',
+  'packages/image/test/integration/node-versions.test.ts',
+  'packages/drill/test/drills/restore.test.ts',
+  'apps/dapp/test/integration/image.test.ts',
+  'packages/lab/test/integration/lab.test.ts',
+  'packages/drill/test/drills/credential-rotation.test.ts',
+  'apps/dapp/test/drills/database-failover.test.ts',
 ];
 const rank = (f) => (LONGEST.includes(f) ? LONGEST.indexOf(f) : LONGEST.length);
 
