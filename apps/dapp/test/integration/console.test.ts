@@ -381,6 +381,9 @@ describe('the web console in Chromium', () => {
     assert.equal(await rows.count(), 20);
     // Cells: when, kind, from, to, amount, supply after.
     const cells = async (i: number) => (await rows.nth(i).locator('td').allTextContents()).slice(1);
+    // The page shows an investor's id until the names have loaded (seen once in a clean-clone run): wait
+    // for the name, then read the row.
+    await rows.nth(0).getByText('Alice Console').waitFor();
     assert.deepEqual(await cells(0), ['mint', '—', 'Alice Console', '0.2', '102.6'], 'the newest mint first');
     await page.getByRole('button', { name: 'Older entries' }).click();
     await rows.nth(21).waitFor();
