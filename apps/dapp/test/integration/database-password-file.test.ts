@@ -12,9 +12,9 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import pino from 'pino';
 import { Database, poolConfig } from '../../src/adapters/postgres/database.ts';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config.ts';
 import { errors } from '../../src/errors.ts';
-import { spawnService, startService, TestDatabase, tempDir } from '../support/helpers.ts';
+import { configProblems, spawnService, startService, TestDatabase, tempDir } from '../support/helpers.ts';
 
 let server: TestDatabase;
 let dir: ReturnType<typeof tempDir>;
@@ -247,15 +247,7 @@ describe('DATABASE_PASSWORD_FILE', () => {
 });
 
 describe('DATABASE_PASSWORD_FILE at start', () => {
-  const problems = (env: Record<string, string>) => {
-    try {
-      loadConfig(env);
-    } catch (error) {
-      if (error instanceof ConfigError) return error.problems;
-      throw error;
-    }
-    return [];
-  };
+  const problems = configProblems;
 
   test('a missing or empty file, or a second password, is refused, naming the path and never a password', () => {
     assert.deepEqual(problems({ DATABASE_URL: url, DATABASE_PASSWORD_FILE: join(dir.path, 'nope') }), [

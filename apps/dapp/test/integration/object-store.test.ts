@@ -5,24 +5,13 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { type S3Server, startS3 } from '@dalp/lab';
 import { startAzurite } from '../support/azurite.ts';
 import { documentsSuite } from '../support/documents-suite.ts';
-import { seedLedger, startService, TestDatabase, type TestService } from '../support/helpers.ts';
+import { s3Env, seedLedger, startService, TestDatabase, type TestService } from '../support/helpers.ts';
 
 let db: TestDatabase;
 before(async () => {
   db = await TestDatabase.start();
 });
 after(async () => db?.destroy());
-
-const s3Env = (s3: S3Server, prefix = '') => ({
-  OBJECT_STORE_DRIVER: 's3',
-  S3_ENDPOINT: s3.endpoint,
-  S3_REGION: s3.region,
-  S3_BUCKET: s3.bucket,
-  S3_FORCE_PATH_STYLE: 'true',
-  S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-  S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-  S3_PREFIX: prefix,
-});
 
 async function listS3(s3: S3Server): Promise<string[]> {
   const client = new S3Client({

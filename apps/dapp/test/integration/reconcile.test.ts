@@ -15,6 +15,7 @@ import {
   idempotencyKey,
   MAIN,
   postTransfer,
+  s3Env,
   seedLedger,
   startService,
   TestDatabase,
@@ -160,14 +161,7 @@ before(async () => {
   const databaseUrl = await db.createDatabase();
   env = {
     DATABASE_URL: databaseUrl,
-    OBJECT_STORE_DRIVER: 's3',
-    S3_ENDPOINT: s3.endpoint,
-    S3_REGION: s3.region,
-    S3_BUCKET: s3.bucket,
-    S3_FORCE_PATH_STYLE: 'true',
-    S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-    S3_PREFIX: 'tenant-a',
+    ...s3Env(s3, 'tenant-a'),
   };
   svc = await startService(databaseUrl, env);
   adminId = (await svc.sql('SELECT id FROM api_keys LIMIT 1'))[0].id;

@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { pino } from 'pino';
 import { Database } from '../../src/adapters/postgres/database.ts';
-import { loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../../src/runtime.ts';
 import { validatorFor } from './openapi.ts';
@@ -425,3 +425,34 @@ export function rawRequest(
     socket.on('error', reject);
   });
 }
+
+/** The problems loadConfig refuses `env` with (none when it accepts it). */
+export function configProblems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+/** The service's settings for an S3-compatible store started by the tests (path-style, its key pair). */
+export const s3Env = (
+  s3: {
+    endpoint: string;
+    region: string;
+    bucket: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+  },
+  prefix = '',
+) => ({
+  OBJECT_STORE_DRIVER: 's3',
+  S3_ENDPOINT: s3.endpoint,
+  S3_REGION: s3.region,
+  S3_BUCKET: s3.bucket,
+  S3_FORCE_PATH_STYLE: 'true',
+  S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+  S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+  S3_PREFIX: prefix,
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config.ts';
+import { configProblems } from '../support/helpers.ts';
 
 const external = {
   DATABASE_URL: 'postgres://dalp@db.example/dalp',
@@ -8,15 +9,7 @@ const external = {
   S3_BUCKET: 'dalp-documents',
 };
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('production mode (NODE_ENV=production, as the image runs)', () => {
   test('refuses each laptop default, naming what to set', () => {
