@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite and the bench run for real (PostgreSQL, Patroni, etcd, Redis
 # with Sentinel, HAProxy, promtool, iproute2, iptables, pgbench, wrk, podman, buildah, runc and
-# mmdebstrap for the container image, Chromium, which opens the drill reports, and pgBackRest, the
-# lab's continuous backup) when any is missing.
+# mmdebstrap for the container image, Chromium, which opens the drill reports, pgBackRest, the lab's
+# continuous backup, and Ceph's monitor, OSD and RADOS Gateway, the lab's object store that keeps
+# versions) when any is missing.
 # Idempotent: a machine that
 # already has them pays one `command -v` per binary. Called by `npm test` and `npm run bench`; safe to run
 # by hand.
@@ -29,6 +30,9 @@ declare -A wanted=(
   [/usr/bin/mmdebstrap]=mmdebstrap
   [/usr/bin/chromium]=chromium
   [/usr/bin/pgbackrest]=pgbackrest
+  [/usr/bin/ceph-mon]=ceph-mon
+  [/usr/bin/ceph-osd]=ceph-osd
+  [/usr/bin/radosgw]=radosgw
 )
 
 missing=()

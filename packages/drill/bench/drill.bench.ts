@@ -6,11 +6,12 @@
 // The restore drills add their own columns (restore time, archive lag at the fault, acknowledged writes
 // the restore missed) and run once more on a lab holding ten times the data (a filler table written
 // before a new full backup), for the scaling of restore time with data size.
-// Environment: DALP_BENCH_DRILL_RUNS (default 3), DALP_BENCH_DRILLS (comma-separated ids; default all).
+// Environment: DALP_BENCH_DRILL_RUNS (default 3), DALP_BENCH_DRILLS (comma-separated ids; default all),
+// DALP_BENCH_DATA_SIZES (the restore drills' data sizes: '1x,10x' by default, '10x' for the large only).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { downLab, Lab, type LabTimings } from '@dalp/lab';
+import { downLab, Lab, type LabTimings, waitFor } from '@dalp/lab';
 import pg from 'pg';
 import { median } from '../src/measure/stats.ts';
 import type { Progress } from '../src/progress.ts';
@@ -21,6 +22,7 @@ import { LabTarget } from '../src/targets/lab.ts';
 
 const RUNS = Number(process.env.DALP_BENCH_DRILL_RUNS ?? 3);
 const CHOSEN = process.env.DALP_BENCH_DRILLS?.split(',').filter(Boolean);
+const SIZES = (process.env.DALP_BENCH_DATA_SIZES ?? '1x,10x').split(',');
 const PATRONI_DEFAULTS: Partial<LabTimings> = {
   patroniTtl: 30,
   patroniLoopWait: 10,
@@ -58,10 +60,24 @@ async function tenfoldData(lab: Lab): Promise<void> {
     await client.query(
       `CREATE TABLE bench_filler AS SELECT g AS id, ${pad} AS pad FROM generate_series(1, ${rows}) g`,
     );
+    // The synchronous standby must replay the filler before the drills' writes can commit within
+    // their timeouts (seeding failed on the first try without this wait).
+    await waitFor(
+      async () =>
+        (
+          await client.query(
+            'SELECT count(*)::int AS behind FROM pg_stat_replication WHERE replay_lsn < pg_current_wal_lsn()',
+          )
+        ).rows[0].behind === 0,
+      600_000,
+      'the standbys to replay the filler table',
+      { intervalMs: 1_000 },
+    );
   } finally {
     await client.end();
   }
   await lab.backup('full');
+  await lab.waitForHealthy(300_000);
 }
 
 const med = (values: (number | null | undefined)[]) => {
@@ -132,20 +148,25 @@ function row(name: string, records: DrillRecord[], baseline?: number) {
 export async function runDrillBench(): Promise<Array<Record<string, string | number>>> {
   const scenarios = CHOSEN ? SCENARIOS.filter((s) => CHOSEN.includes(s.id)) : SCENARIOS;
   const baselineScenario = SCENARIOS.find((s) => s.id === 'database-failover')!;
-  const lab = await runOnLab(scenarios, RUNS, 'lab');
+  const restoresOnly = (s: Scenario) => s.id.startsWith('restore-');
+  const onFirstLab = SIZES.includes('1x') ? scenarios : scenarios.filter((s) => !restoresOnly(s));
+  const lab =
+    onFirstLab.length > 0 ? await runOnLab(onFirstLab, RUNS, 'lab') : new Map<string, DrillRecord[]>();
   // The baseline is database-failover's: skipped when the bench runs other scenarios only.
   const withBaseline = scenarios.some((s) => s.dataService === 'postgres');
   const defaults = withBaseline
     ? await runOnLab([baselineScenario], RUNS, 'patroni-defaults', PATRONI_DEFAULTS)
     : new Map<string, DrillRecord[]>();
   const baselineRecords = defaults.get(baselineScenario.id) ?? [];
-  const restores = scenarios.filter((s) => s.id.startsWith('restore-'));
+  const restores = scenarios.filter(restoresOnly);
   const tenfold =
-    restores.length > 0 ? await runOnLab(restores, RUNS, 'lab-10x', undefined, tenfoldData) : new Map();
+    restores.length > 0 && SIZES.includes('10x')
+      ? await runOnLab(restores, RUNS, 'lab-10x', undefined, tenfoldData)
+      : new Map<string, DrillRecord[]>();
   const baseline = med(baselineRecords.map((r) => r.measures?.writesBackSeconds));
   const anchor = (scenario: string, figure: string) => ({ scenario, runs: '-', 'writes back s': figure });
   return [
-    ...scenarios.map((s) =>
+    ...onFirstLab.map((s) =>
       row(
         s.id,
         lab.get(s.id)!,
@@ -153,7 +174,7 @@ export async function runDrillBench(): Promise<Array<Record<string, string | num
       ),
     ),
     ...(withBaseline ? [row('database-failover, Patroni defaults (same run)', baselineRecords)] : []),
-    ...restores.map((s) => row(`${s.id}, 10x data`, tenfold.get(s.id)!)),
+    ...restores.filter((s) => tenfold.has(s.id)).map((s) => row(`${s.id}, 10x data`, tenfold.get(s.id)!)),
     anchor('anchor: source document, cloud-native RTO / RPO', '120-900 (RTO); RPO seconds to 60'),
     anchor('anchor: RDS Multi-AZ failover', '60-120'),
     anchor('anchor: Aurora failover', 'under 30'),

@@ -65,6 +65,16 @@ export async function s3rverAnswers(endpoint: string): Promise<boolean> {
 }
 
 /**
+ * Whether the store at `endpoint` has `bucket`, asked without credentials: s3rver lists it (200), a
+ * store that checks signatures refuses (403); either way it exists. 404 is NoSuchBucket.
+ */
+export async function storeServesBucket(endpoint: string, bucket: string): Promise<boolean> {
+  const response = await fetch(`${endpoint}/${bucket}?max-keys=0`, { signal: AbortSignal.timeout(2_000) });
+  await response.arrayBuffer();
+  return response.status === 200 || response.status === 403;
+}
+
+/**
  * Runs s3rver in a child process (not in the test's own process) so an outage can be simulated by
  * killing it, and the same port and directory brought back afterwards.
  */

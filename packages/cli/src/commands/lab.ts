@@ -11,6 +11,8 @@ import {
   type LabStatus,
   LabUpError,
   LabUsageError,
+  OBJECT_STORES,
+  type ObjectStoreKind,
   type ProgressEvent,
   SHAPE_LIMITS,
 } from '@dalp/lab';
@@ -168,41 +170,58 @@ export const registerLab: RegisterCommand = (program, ctx) => {
         'dapp replicas in total, spread over the zones (default: one per zone)',
       ).argParser(wholeNumber('--replicas', SHAPE_LIMITS.replicas)),
     )
+    .addOption(
+      new Option(
+        '--object-store <kind>',
+        'the object store: s3rver, or ceph-rgw (Ceph RADOS Gateway), which keeps versions of the documents bucket',
+      )
+        .choices(OBJECT_STORES)
+        .default('s3rver'),
+    )
     .addOption(dirOption())
-    .action(async (flags: { zones: number; nodesPerZone: number; replicas?: number; dir: string }) => {
-      assertRoot();
-      ensureSystemDeps();
-      const began = Date.now();
-      let created = false;
-      let started: Lab;
-      try {
-        started = await Lab.start({
-          dir: flags.dir,
-          zones: flags.zones,
-          nodesPerZone: flags.nodesPerZone,
-          replicas: flags.replicas,
-          onProgress: (event) => {
-            created = true;
-            io.stdout(progressLine(event));
-          },
-        });
-      } catch (error) {
-        if (!(error instanceof LabUpError)) throw error;
-        // The message ends with the failing component's log tail: what the user needs to see.
-        io.stderr(
-          `dalp: ${error.message}\nthe lab is kept for "dalp lab logs"; remove it with "dalp lab down"\n`,
+    .action(
+      async (flags: {
+        zones: number;
+        nodesPerZone: number;
+        replicas?: number;
+        objectStore: ObjectStoreKind;
+        dir: string;
+      }) => {
+        assertRoot();
+        ensureSystemDeps();
+        const began = Date.now();
+        let created = false;
+        let started: Lab;
+        try {
+          started = await Lab.start({
+            dir: flags.dir,
+            zones: flags.zones,
+            nodesPerZone: flags.nodesPerZone,
+            replicas: flags.replicas,
+            objectStore: flags.objectStore,
+            onProgress: (event) => {
+              created = true;
+              io.stdout(progressLine(event));
+            },
+          });
+        } catch (error) {
+          if (!(error instanceof LabUpError)) throw error;
+          // The message ends with the failing component's log tail: what the user needs to see.
+          io.stderr(
+            `dalp: ${error.message}\nthe lab is kept for "dalp lab logs"; remove it with "dalp lab down"\n`,
+          );
+          ctx.setExitCode(1);
+          return;
+        }
+        if (!created) {
+          io.stdout(`lab ${started.id} is already running in ${started.dir}\n${renderEndpoints(started)}`);
+          return;
+        }
+        io.stdout(
+          `lab ${started.id} is up in ${((Date.now() - began) / 1000).toFixed(1)} s (${started.dir})\n${renderEndpoints(started)}`,
         );
-        ctx.setExitCode(1);
-        return;
-      }
-      if (!created) {
-        io.stdout(`lab ${started.id} is already running in ${started.dir}\n${renderEndpoints(started)}`);
-        return;
-      }
-      io.stdout(
-        `lab ${started.id} is up in ${((Date.now() - began) / 1000).toFixed(1)} s (${started.dir})\n${renderEndpoints(started)}`,
-      );
-    });
+      },
+    );
 
   lab
     .command('status')

@@ -122,7 +122,18 @@ async function verifyDocuments(
   return { total: rows.length, unverified: bad.length, examples: bad.slice(0, 10) };
 }
 
-async function restoreDrill(target: LabTarget, ctx: FaultContext, toTime: boolean): Promise<void> {
+/** What the fault destroyed, for the restore phase to put back (kept across inject and restore). */
+interface Losses {
+  /** When the documents bucket was emptied (ceph-rgw labs only). */
+  documentsLostAt?: number;
+}
+
+async function restoreDrill(
+  target: LabTarget,
+  ctx: FaultContext,
+  toTime: boolean,
+  losses: Losses,
+): Promise<void> {
   const { lab } = target;
   let pointAt: number | undefined;
   if (toTime) {
@@ -149,6 +160,16 @@ async function restoreDrill(target: LabTarget, ctx: FaultContext, toTime: boolea
   const destroyed = await lab.destroyDatabase();
   ctx.note('fault', `database lost: ${destroyed.join(', ')} killed and their data directories removed`);
   pointAt ??= faultAt;
+  // A store that keeps versions loses its documents too (every object deleted, as a mistaken cleanup
+  // would): the restore must bring them back to T from the versions.
+  const versioned = lab.objectStore().kind === 'ceph-rgw';
+  if (versioned) {
+    ctx.record('documents-versioning', await lab.documentsVersioning());
+    losses.documentsLostAt = Date.now();
+    const lost = await lab.loseDocuments();
+    ctx.note('fault', `documents lost: ${lost} objects deleted from the documents bucket`);
+    ctx.record('documents-deleted-at-fault', lost);
+  }
 
   const began = Date.now();
   const instance = await lab.restoreInstance(toTime ? new Date(pointAt) : undefined);
@@ -156,6 +177,18 @@ async function restoreDrill(target: LabTarget, ctx: FaultContext, toTime: boolea
     'note',
     `restored into an isolated PostgreSQL on 127.0.0.1:${instance.port} (files ${seconds(instance.restoreMs)} s, recovery ${seconds(instance.recoveryMs)} s)`,
   );
+  if (versioned) {
+    const objectsBegan = Date.now();
+    const objects = await lab.restoreDocuments(new Date(pointAt));
+    const took = seconds(Date.now() - objectsBegan);
+    ctx.note(
+      'note',
+      `documents bucket restored to the same point from its versions in ${took} s: ${objects.restored} brought back, ${objects.removed} newer removed, ${objects.unchanged} unchanged`,
+    );
+    ctx.record('objects-restored', objects.restored);
+    ctx.record('objects-removed', objects.removed);
+    ctx.record('objects-restore-seconds', took, 's');
+  }
   // Generous bounds: the machine restoring may be busy (the restored server has just started).
   const pool = new pg.Pool({ connectionString: instance.url, max: 4, connectionTimeoutMillis: 30_000 });
   pool.on('error', () => undefined);
@@ -227,17 +260,29 @@ async function restoreDrill(target: LabTarget, ctx: FaultContext, toTime: boolea
   }
 }
 
-const labFault = (toTime: boolean): TargetFault<LabTarget> => ({
-  async inject(target, ctx) {
-    await restoreDrill(target, ctx, toTime);
-  },
-  async restore(target, ctx) {
-    // The lab's own cluster, from the same repository, to the end of the archive.
-    const began = Date.now();
-    await target.lab.rebuildDatabase();
-    ctx.note('note', `the lab's cluster restored from the backups in ${seconds(Date.now() - began)} s`);
-  },
-});
+const labFault = (toTime: boolean): TargetFault<LabTarget> => {
+  const losses: Losses = {};
+  return {
+    async inject(target, ctx) {
+      losses.documentsLostAt = undefined;
+      await restoreDrill(target, ctx, toTime, losses);
+    },
+    async restore(target, ctx) {
+      // The lab's documents first, as they were when they were lost (the drill's restore moved them to
+      // T), only bringing objects back: the rebuilt cluster must not reference a missing one. Then the
+      // lab's own cluster, from the same repository, to the end of the archive.
+      if (losses.documentsLostAt !== undefined) {
+        const objects = await target.lab.restoreDocuments(new Date(losses.documentsLostAt), {
+          removeNewer: false,
+        });
+        ctx.note('note', `the lab's documents restored to the fault: ${objects.restored} brought back`);
+      }
+      const began = Date.now();
+      await target.lab.rebuildDatabase();
+      ctx.note('note', `the lab's cluster restored from the backups in ${seconds(Date.now() - began)} s`);
+    },
+  };
+};
 
 const common = {
   documentRow: 'Database failure',

@@ -1,13 +1,17 @@
 // The restore drills against a real lab, through `dalp drill` as a user runs it: the Patroni cluster is
 // lost (every node killed, every data directory removed), pgBackRest restores its archive into an
 // isolated PostgreSQL with a dapp of its own, the restored books are checked, and the lab's cluster is
-// rebuilt from the backups. Then the same drill on a lab whose archiving is broken: the measures must
-// see the acknowledged writes the restore misses and the verdict must fail.
+// rebuilt from the backups. The lab's object store is Ceph's RADOS Gateway with versioning on the
+// documents bucket, so the drills also delete every document object at the fault and restore the bucket
+// to T from its versions. Then the mutations: with versioning suspended the documents uploaded during
+// the drill are gone for good and the verdict must fail; on a lab whose archiving is broken the measures
+// must see the acknowledged writes the restore misses and the verdict must fail.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { downLab, Lab } from '@dalp/lab';
 import pg from 'pg';
 import { dalp } from '../../../cli/test/support/run-cli.ts';
@@ -22,7 +26,7 @@ let lab: Lab;
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'dalp-drill-restore-'));
   dir = join(work, 'lab');
-  lab = await Lab.start({ dir });
+  lab = await Lab.start({ dir, objectStore: 'ceph-rgw' });
 });
 after(async () => {
   if (dir && existsSync(join(dir, 'lab.json'))) await downLab(dir);
@@ -63,6 +67,10 @@ describe('restore drills against the lab', { timeout: 1_200_000 }, () => {
     assert.equal(typeof extra(record, 'restore-seconds'), 'number');
     assert.equal(typeof extra(record, 'archive-lag-at-fault'), 'number');
     assert.ok(record.events.some((e) => e.kind === 'fault' && /data directories removed/.test(e.detail)));
+    // The documents were lost too, and came back from the bucket's versions.
+    assert.equal(extra(record, 'documents-versioning'), 'Enabled');
+    assert.ok(Number(extra(record, 'documents-deleted-at-fault')) > 0);
+    assert.ok(Number(extra(record, 'objects-restored')) > 0);
     await assertLabUsable();
   });
 
@@ -78,6 +86,28 @@ describe('restore drills against the lab', { timeout: 1_200_000 }, () => {
     assert.ok(
       Number(extra(record, 'missing-before-point')) < Number(extra(record, 'acknowledged-before-point')),
     );
+    await assertLabUsable();
+  });
+
+  test('versioning suspended: the documents deleted at the fault stay lost and restore-pitr fails', async () => {
+    const { client, bucket } = lab.objectStore();
+    const versioning = (Status: 'Enabled' | 'Suspended') =>
+      client.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status } }));
+    try {
+      await versioning('Suspended');
+      const { run, record } = await drill('restore-pitr');
+      assert.equal(record.result, 'fail', `${run.stdout}\n${run.stderr}\n${record.error ?? ''}`);
+      assert.equal(run.code, 1);
+      assert.equal(extra(record, 'documents-versioning'), 'Suspended');
+      // The books themselves restored well: only the documents fail the verdict.
+      assert.equal(check(record, 'missing-before-target')?.actual, 0);
+      assert.equal(check(record, 'present-after-target')?.actual, 0);
+      assert.equal(check(record, 'documents-unverified')?.pass, false);
+      assert.ok(Number(check(record, 'documents-unverified')?.actual) > 0);
+    } finally {
+      await versioning('Enabled');
+      client.destroy();
+    }
     await assertLabUsable();
   });
 

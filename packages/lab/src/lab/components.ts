@@ -32,15 +32,23 @@ import {
   sentinelConfigLines,
   withRedisClient,
 } from '../redis.ts';
-import { S3RVER_CREDENTIALS, s3rverAnswers } from '../s3.ts';
+import { S3RVER_CREDENTIALS, storeServesBucket } from '../s3.ts';
 import { ARCHIVE_TIMEOUT_SECONDS, archiveCommand, restoreCommand } from './backup.ts';
 import type { ComponentState, LabState } from './state.ts';
-import { BACKUP_BUCKET, type ComponentKind, S3_BUCKET, SENTINEL_MASTER, targetNodes } from './topology.ts';
+import {
+  BACKUP_BUCKET,
+  type ComponentKind,
+  objectStoreOf,
+  S3_BUCKET,
+  SENTINEL_MASTER,
+  targetNodes,
+} from './topology.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const DAPP_MAIN = join(REPO_ROOT, 'apps/dapp/src/main.ts');
 const SUPERVISOR_MAIN = fileURLToPath(new URL('./supervisor-main.ts', import.meta.url));
 const S3_MAIN = fileURLToPath(new URL('../s3-main.ts', import.meta.url));
+const CEPH_MAIN = fileURLToPath(new URL('../ceph-main.ts', import.meta.url));
 
 /** The object store's CA, key and certificate (made by `up` before the store starts; see s3-main.ts). */
 export function s3TlsPaths(s3: ComponentState): {
@@ -348,7 +356,7 @@ export function prepare(state: LabState, component: ComponentState, runner = SOU
         args: [
           '--import',
           'tsx',
-          S3_MAIN,
+          objectStoreOf(state.shape) === 'ceph-rgw' ? CEPH_MAIN : S3_MAIN,
           join(component.dir, 'data'),
           component.host,
           String(component.port),
@@ -532,9 +540,17 @@ export async function observe(state: LabState, c: ComponentState): Promise<Obser
           : `to ${up.map((s) => s.server).join(', ') || 'nobody'}`;
       return { role, health: up.length > 0 ? 'healthy' : 'unhealthy', detail };
     }
-    case 's3':
-      await s3rverAnswers(`http://${c.host}:${c.port}`);
-      return { role: 'object store', health: 'healthy' };
+    case 's3': {
+      const store = objectStoreOf(state.shape);
+      if (!(await storeServesBucket(`http://${c.host}:${c.port}`, S3_BUCKET))) {
+        return { role: 'object store', health: 'unhealthy', detail: `${store}, no bucket ${S3_BUCKET}` };
+      }
+      return {
+        role: 'object store',
+        health: 'healthy',
+        detail: store === 'ceph-rgw' ? `${store}, ${S3_BUCKET} keeps versions` : store,
+      };
+    }
     case 'dapp': {
       const response = await fetch(`http://${c.host}:${c.port}/readyz`, {
         signal: AbortSignal.timeout(2_000),
@@ -575,7 +591,8 @@ export async function ready(state: LabState, c: ComponentState): Promise<boolean
     case 'db-endpoint':
       return /^Pid: /m.test(await haproxyRuntime(c, 'show info'));
     case 's3':
-      return s3rverAnswers(`http://${c.host}:${c.port}`);
+      // The documents bucket exists (the RADOS Gateway answers before its first start has made it).
+      return storeServesBucket(`http://${c.host}:${c.port}`, S3_BUCKET);
     case 'dapp':
       return (await fetch(`http://${c.host}:${c.port}/readyz`, { signal: AbortSignal.timeout(2_000) })).ok;
     case 'supervisor':

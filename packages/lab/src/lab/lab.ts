@@ -3,6 +3,7 @@
 // its logs, take it down. The `dalp lab` command and the drills use exactly these functions.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import type { ServerState } from '../haproxy.ts';
 import { TIMED_OUT, waitFor, withTimeout } from '../processes.ts';
@@ -41,6 +42,7 @@ import {
 } from './lifecycle.ts';
 import { formatLogLine, type LogLine, mergeLogs } from './logs.ts';
 import { applyPartitions, destroyNetwork, killNamespace, setNodeLink } from './network.ts';
+import { type BucketRestore, bucketVersioning, deleteEveryObject, restoreBucketToTime } from './objects.ts';
 import { destroyDatabase, type RestoredInstance, rebuildCluster, restoreInstance } from './restore.ts';
 import {
   type ComponentState,
@@ -51,7 +53,14 @@ import {
   updateState,
 } from './state.ts';
 import { releaseBlock } from './subnets.ts';
-import { type ComponentKind, S3_BUCKET, SENTINEL_MASTER, targetNodes } from './topology.ts';
+import {
+  type ComponentKind,
+  type ObjectStoreKind,
+  objectStoreOf,
+  S3_BUCKET,
+  SENTINEL_MASTER,
+  targetNodes,
+} from './topology.ts';
 import { ADMIN_KEY_FILE, assertRoot, bringUp, DEFAULT_DIR, type StartOptions } from './up.ts';
 
 export const STATUS_VERSION = 1;
@@ -345,6 +354,57 @@ export class Lab {
         intervalMs: 500,
       },
     );
+  }
+
+  /** The lab's object store, its software and an S3 client with the lab's key pair. */
+  objectStore(): { kind: ObjectStoreKind; client: S3Client; bucket: string } {
+    const { s3 } = this.endpoints();
+    return {
+      kind: objectStoreOf(this.current.shape),
+      bucket: s3.bucket,
+      client: new S3Client({
+        endpoint: s3.endpoint,
+        region: s3.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+        maxAttempts: 5,
+      }),
+    };
+  }
+
+  /** Deletes every document object (the restore drills' second fault); returns how many. */
+  async loseDocuments(): Promise<number> {
+    const { client, bucket } = this.objectStore();
+    try {
+      return await deleteEveryObject(client, bucket);
+    } finally {
+      client.destroy();
+    }
+  }
+
+  /** Brings the documents bucket back to how it was at `at`, from its versions (ceph-rgw only). */
+  async restoreDocuments(at: Date, options: { removeNewer?: boolean } = {}): Promise<BucketRestore> {
+    const { client, bucket, kind } = this.objectStore();
+    if (kind !== 'ceph-rgw')
+      throw new LabUsageError(
+        `the lab's ${kind} keeps no object versions: start it with --object-store ceph-rgw`,
+      );
+    try {
+      return await restoreBucketToTime(client, bucket, at, options);
+    } finally {
+      client.destroy();
+    }
+  }
+
+  /** 'Enabled' when the documents bucket keeps versions (ceph-rgw); s3rver has no versioning at all. */
+  async documentsVersioning(): Promise<string> {
+    const { client, bucket, kind } = this.objectStore();
+    if (kind !== 'ceph-rgw') return 'not supported by s3rver';
+    try {
+      return await bucketVersioning(client, bucket);
+    } finally {
+      client.destroy();
+    }
   }
 
   /** A lost database: every PostgreSQL node killed and its data directory removed (restore drills). */

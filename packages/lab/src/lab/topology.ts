@@ -8,7 +8,17 @@ export interface LabShape {
   nodesPerZone: number;
   /** dapp replicas in total, spread over the zones as topology spread constraints would. */
   replicas: number;
+  /** The object store's software (absent: s3rver, the labs made before the choice existed). */
+  objectStore?: ObjectStoreKind;
 }
+
+/**
+ * s3rver: light, no object versions. ceph-rgw: Ceph's RADOS Gateway on a one-OSD cluster, which keeps
+ * versions of the documents bucket, so documents can be restored to a point in time.
+ */
+export const OBJECT_STORES = ['s3rver', 'ceph-rgw'] as const;
+export type ObjectStoreKind = (typeof OBJECT_STORES)[number];
+export const objectStoreOf = (shape: LabShape): ObjectStoreKind => shape.objectStore ?? 's3rver';
 
 export const SHAPE_LIMITS = { zones: [1, 7], nodesPerZone: [1, 9], replicas: [1, 21] } as const;
 

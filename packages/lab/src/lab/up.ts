@@ -29,7 +29,15 @@ import {
   updateState,
 } from './state.ts';
 import { claimBlock } from './subnets.ts';
-import { DEFAULT_TIMINGS, type LabShape, type LabTimings, planTopology, SHAPE_LIMITS } from './topology.ts';
+import {
+  DEFAULT_TIMINGS,
+  type LabShape,
+  type LabTimings,
+  OBJECT_STORES,
+  objectStoreOf,
+  planTopology,
+  SHAPE_LIMITS,
+} from './topology.ts';
 
 export interface StartOptions extends Partial<LabShape> {
   /** The lab's directory: state file and admin key (default `.dalp-lab` in the working directory). */
@@ -59,8 +67,18 @@ export class LabUpError extends Error {
 export const ADMIN_KEY_FILE = 'admin-api-key';
 
 export function resolveShape(options: Partial<LabShape>): LabShape {
-  const shape = { zones: options.zones ?? 3, nodesPerZone: options.nodesPerZone ?? 1, replicas: 0 };
+  const shape: LabShape = {
+    zones: options.zones ?? 3,
+    nodesPerZone: options.nodesPerZone ?? 1,
+    replicas: 0,
+    objectStore: options.objectStore ?? 's3rver',
+  };
   shape.replicas = options.replicas ?? shape.zones;
+  if (!OBJECT_STORES.includes(shape.objectStore!)) {
+    throw new LabUsageError(
+      `the object store must be one of ${OBJECT_STORES.join(', ')}, got ${String(shape.objectStore)}`,
+    );
+  }
   for (const key of ['zones', 'nodesPerZone', 'replicas'] as const) {
     const [min, max] = SHAPE_LIMITS[key];
     const value = shape[key];
@@ -141,11 +159,15 @@ export function existingLab(dir: string, shape: LabShape): LabState | undefined 
       `an incomplete lab (${existing.id}) is in ${dir}: its up was interrupted or failed; run "dalp lab down" first`,
     );
   }
-  const same = (Object.keys(shape) as (keyof LabShape)[]).every((k) => existing.shape[k] === shape[k]);
+  const s = existing.shape;
+  const same =
+    s.zones === shape.zones &&
+    s.nodesPerZone === shape.nodesPerZone &&
+    s.replicas === shape.replicas &&
+    objectStoreOf(s) === objectStoreOf(shape);
   if (!same) {
-    const s = existing.shape;
     throw new LabUsageError(
-      `a lab with ${s.zones} zones, ${s.nodesPerZone} node(s) per zone and ${s.replicas} replicas already runs in ${dir}; run "dalp lab down" first or use another --dir`,
+      `a lab with ${s.zones} zones, ${s.nodesPerZone} node(s) per zone, ${s.replicas} replicas and ${objectStoreOf(s)} already runs in ${dir}; run "dalp lab down" first or use another --dir`,
     );
   }
   return existing;
