@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { freePort, type PostgresServer, startPostgres } from '@dalp/lab';
 import type { FastifyInstance } from 'fastify';
@@ -116,11 +117,15 @@ export interface TestService {
   close(): Promise<void>;
 }
 
-/** Starts the service in this process against `databaseUrl`, on a free port. */
+/**
+ * Starts the service in this process against `databaseUrl`, on a free port. With `logTo`, its log lines
+ * (info and above) are written there, for tests that expect a line.
+ */
 export async function startService(
   databaseUrl: string,
   env: Record<string, string> = {},
   overrides: RuntimeOverrides = {},
+  logTo?: NodeJS.WritableStream,
 ): Promise<TestService> {
   const data = tempDir('svc');
   // Replicas of one database share the bootstrap admin key, as they would share a Kubernetes secret.
@@ -134,7 +139,9 @@ export async function startService(
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const log = logTo
+    ? pino({ level: 'info' }, logTo)
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const runtime = await createRuntime(config, log, overrides);
   const app = await buildApp(runtime, log);
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -156,6 +163,25 @@ export async function startService(
       await direct.close();
       data.remove();
     },
+  };
+}
+
+/** A sink for a service's log (startService's `logTo`) and the JSON lines written to it so far. */
+export function captureLog(): { stream: Writable; lines(): Array<Record<string, any>> } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += chunk;
+      done();
+    },
+  });
+  return {
+    stream,
+    lines: () =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line)),
   };
 }
 
