@@ -33,10 +33,9 @@ before(async () => {
   url.port = String(cutter.port);
   log = captureLog();
   svc = await startService(url.toString(), {}, {}, log.stream);
-  ({
-    assetId,
-    investors: [investor] = [],
-  } = await seedLedger(svc.admin, { investors: 1 }));
+  const seeded = await seedLedger(svc.admin, { investors: 1 });
+  assetId = seeded.assetId;
+  investor = seeded.investors[0]!;
 });
 after(async () => {
   await svc?.close();

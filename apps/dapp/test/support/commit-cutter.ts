@@ -44,7 +44,7 @@ export async function startCommitCutter(target: { host: string; port: number }):
     upstream.on('close', () => client.destroy());
 
     // The server's bytes not yet forwarded: at most one message that has not arrived whole.
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     upstream.on('data', (chunk: Buffer) => {
       if (client.destroyed) return;
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
