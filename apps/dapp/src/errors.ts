@@ -403,6 +403,15 @@ export const errors = {
     (_retryAfterSeconds: number) => 'too many failed authentications from this address; retry later',
     (retryAfterSeconds) => ({ 'retry-after': String(retryAfterSeconds) }),
   ),
+  reconcileRunning: define(
+    {
+      status: 429,
+      code: 'reconcile_running',
+      when: '`GET /api/v1/reconcile` while a run of it is in progress on the same replica (one at a time per replica); retry after `Retry-After` seconds',
+      headers: { 'retry-after': '10' },
+    },
+    () => 'a reconcile run is in progress on this replica; retry once it has finished',
+  ),
   // 500, 503
   internalError: define(
     { status: 500, code: 'internal_error', when: 'a fault of the service itself (logged with its stack)' },

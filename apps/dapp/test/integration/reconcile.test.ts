@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type S3Server, startS3 } from '@dalp/lab';
+import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { dalp as dalpInProcess } from '../../../../packages/cli/test/support/run-cli.ts';
 import { type Discrepancy, type ReconcileReport, reportText } from '../../src/use-cases/reconcile.ts';
@@ -450,6 +451,60 @@ describe('the API and dalp reconcile --url', () => {
     assert.equal((await svc.anonymous.get('/api/v1/reconcile')).status, 401);
   });
 
+  test('one run at a time per replica: a second call while one runs gets 429 reconcile_running with Retry-After; the guard is released when the run ends, whether it succeeded or failed', async () => {
+    // Another session holds a table the first run reads: the run waits on it, so it is still running when
+    // the second call comes, however fast the machine.
+    const holder = new pg.Client({ connectionString: env.DATABASE_URL });
+    await holder.connect();
+    const hold = async () => {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE assets IN ACCESS EXCLUSIVE MODE');
+    };
+    /** The pid of the service's statement waiting for the lock, once it waits (bounded: a run that never
+     * started must fail the test, not hang it). */
+    const blocked = async () => {
+      for (let i = 0; i < 3000; i++) {
+        const rows = await svc.sql<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND query LIKE '%FROM assets a%' AND pid <> $1`,
+          [(holder as unknown as { processID: number }).processID],
+        );
+        if (rows[0]) return rows[0].pid;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error('no reconcile run waits for the lock');
+    };
+    try {
+      // A run that fails (its statement canceled: 503) releases the guard too.
+      await hold();
+      const failing = svc.admin.get('/api/v1/reconcile');
+      const pid = await blocked();
+      const refused = await svc.admin.get('/api/v1/reconcile');
+      assertErrorShape(refused, 429, 'reconcile_running');
+      assert.equal(refused.headers.get('retry-after'), '10');
+      await svc.sql('SELECT pg_cancel_backend($1)', [pid]);
+      assertErrorShape(await failing, 503, 'database_timeout');
+      await holder.query('ROLLBACK');
+
+      await hold();
+      const first = svc.admin.get('/api/v1/reconcile');
+      await blocked();
+      const second = await svc.admin.get('/api/v1/reconcile');
+      assertErrorShape(second, 429, 'reconcile_running');
+      assert.equal(second.headers.get('retry-after'), '10');
+      await holder.query('ROLLBACK');
+      const done = await first;
+      assert.equal(done.status, 200, JSON.stringify(done.body));
+      assert.equal(done.body.reconciled, true);
+      const third = await svc.admin.get('/api/v1/reconcile');
+      assert.equal(third.status, 200, JSON.stringify(third.body));
+      assert.equal(third.body.reconciled, true);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+  });
+
   test('dalp reconcile --url: exit 0 on a consistent book, 1 naming the discrepancy, in text and JSON', async () => {
     const ok = await dalp(['--url', svc.url], { DALP_API_KEY: svc.adminKey });
     assert.equal(ok.code, 0, ok.stderr);
@@ -463,10 +518,9 @@ describe('the API and dalp reconcile --url', () => {
       after(() => dir.remove());
       const keyFile = join(dir.path, 'admin-key');
       writeFileSync(keyFile, `${svc.adminKey}\n`, { mode: 0o600 });
-      const [text, json] = await Promise.all([
-        dalp(['--url', `${svc.url}/`, '--api-key-file', keyFile]),
-        dalp(['--url', svc.url, '--json'], { DALP_API_KEY: svc.adminKey }),
-      ]);
+      // One after the other: a second run while one runs is refused (429 reconcile_running).
+      const text = await dalp(['--url', `${svc.url}/`, '--api-key-file', keyFile]);
+      const json = await dalp(['--url', svc.url, '--json'], { DALP_API_KEY: svc.adminKey });
       assert.equal(text.code, 1, text.stderr);
       assert.match(text.stdout, /^NOT reconciled: 1 discrepancy\n/);
       assert.ok(
