@@ -31,6 +31,8 @@ const envSchema = z.object({
   DOCUMENT_MAX_BYTES: int(1, 5 * 1024 ** 3).default(25 * 1024 * 1024),
   // A week: the bytes of a deleted document outlive it as long as a point-in-time restore can reach back.
   DOCUMENT_PURGE_AFTER_HOURS: int(0, 87_600).default(168),
+  // A second at least: a run takes the purge lock and reads the queue even when nothing is due.
+  DOCUMENT_PURGE_INTERVAL_MS: int(1000, 86_400_000).default(15 * 60_000),
   SHUTDOWN_DRAIN_DELAY_MS: int(0, 600_000).default(0),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(20_000),
   HEALTH_CHECK_INTERVAL_MS: int(100, 600_000).default(5000),
@@ -133,6 +135,8 @@ export interface Config {
   documentMaxBytes: number;
   /** How long the bytes of a deleted document stay in the store before the purge deletes them. */
   documentPurgeAfterHours: number;
+  /** How often a serving replica runs the purge (one replica at a time). */
+  documentPurgeIntervalMs: number;
   shutdown: { drainDelayMs: number; timeoutMs: number };
   /** Bounds on what one client can hold: each phase of a request, idle connections, their number. */
   http: {
@@ -356,6 +360,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: env.MIGRATE_ON_START,
     documentMaxBytes: env.DOCUMENT_MAX_BYTES,
     documentPurgeAfterHours: env.DOCUMENT_PURGE_AFTER_HOURS,
+    documentPurgeIntervalMs: env.DOCUMENT_PURGE_INTERVAL_MS,
     shutdown: { drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS, timeoutMs: env.SHUTDOWN_TIMEOUT_MS },
     http: {
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,

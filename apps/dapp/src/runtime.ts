@@ -30,9 +30,6 @@ import { LedgerWrites } from './use-cases/ledger-writes.ts';
 import { DocumentPurge } from './use-cases/purge-documents.ts';
 import { Reconcile } from './use-cases/reconcile.ts';
 
-/** How often a serving replica runs the purge of deleted documents' bytes (one replica at a time). */
-export const PURGE_INTERVAL_MS = 15 * 60_000;
-
 /**
  * Everything a running instance holds, wired once here: adapters behind their ports, stores, the use cases
  * routes call, the read cache, health and metrics.
@@ -70,7 +67,7 @@ export interface Runtime {
   adminKey?: { generated: boolean; key?: string; path: string };
   /** The embedded PostgreSQL, when no database is configured: where its files are and why there. */
   embedded?: { dataDirectory: string; relocatedBecause?: string };
-  /** Runs the purge every PURGE_INTERVAL_MS until close (a serving replica; not `dapp migrate`). */
+  /** Runs the purge every DOCUMENT_PURGE_INTERVAL_MS until close (a serving replica; not `dapp migrate`). */
   startBackgroundPurge(): void;
   close(): Promise<void>;
 }
@@ -242,7 +239,7 @@ export async function createRuntime(
             })
             // A database or store outage: the next run tries again; nothing is lost by waiting.
             .catch((error) => purgeLog.warn({ err: error }, 'document purge failed; will run again'));
-        }, PURGE_INTERVAL_MS);
+        }, config.documentPurgeIntervalMs);
         // A pending purge never keeps the process alive.
         purgeTimer.unref();
       },

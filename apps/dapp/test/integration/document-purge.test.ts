@@ -1,14 +1,26 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { FilesystemObjectStore } from '../../src/adapters/object-store/filesystem.ts';
+import { Database } from '../../src/adapters/postgres/database.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createRuntime } from '../../src/runtime.ts';
 import { PURGE_LOCK_KEY, PurgeQueueStore } from '../../src/store/purge-queue.ts';
 import { DocumentPurge } from '../../src/use-cases/purge-documents.ts';
 import {
+  Client,
+  captureLog,
   seedLedger,
   spawnService,
   startService,
   TestDatabase,
   type TestService,
+  tempDir,
+  waitUntil,
 } from '../support/helpers.ts';
 
 // The deferred deletion of document bytes (docs/reconcile.md) on the embedded default store (a directory)
@@ -154,4 +166,100 @@ test('dapp purge-documents: the operator command purges what is due with the ser
   const bad = await spawnService({ ...env, DOCUMENT_PURGE_AFTER_HOURS: 'soon' }, ['purge-documents']);
   assert.equal(await bad.exited, 2);
   assert.match(bad.output(), /DOCUMENT_PURGE_AFTER_HOURS must be a whole number/);
+});
+
+test('a serving replica purges on its own every DOCUMENT_PURGE_INTERVAL_MS, and exits cleanly on SIGTERM', async () => {
+  const url = await db.createDatabase();
+  const dir = tempDir('purge-replica');
+  const adminKey = `purge-replica-admin-${randomBytes(12).toString('hex')}`;
+  const direct = new Database({ connectionString: url, max: 1 });
+  const replica = await spawnService({
+    DATABASE_URL: url,
+    DALP_DATA_DIR: dir.path,
+    DALP_BOOTSTRAP_ADMIN_KEY: adminKey,
+    DOCUMENT_PURGE_INTERVAL_MS: '1000',
+    DOCUMENT_PURGE_AFTER_HOURS: '0',
+  });
+  try {
+    await waitUntil('the replica listening', () => replica.output().includes('Server listening'));
+    const api = new Client(replica.url, adminKey);
+    const asset = (await seedLedger(api, { investors: 0 })).assetId;
+    const created = await api.request('POST', `/api/v1/assets/${asset}/documents?name=r.bin`, {
+      body: randomBytes(100),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    assert.equal(created.status, 201);
+    const deleted = await api.request('DELETE', `/api/v1/assets/${asset}/documents/${created.body.id}`);
+    assert.equal(deleted.status, 204);
+    const objectKey = `documents/${asset}/${created.body.id}`;
+    const store = await FilesystemObjectStore.open(resolve(dir.path));
+    const queuedKeys = async () =>
+      (await direct.query('SELECT object_key FROM object_purge_queue')).rows.map((r) => r.object_key);
+    // Nobody runs `dapp purge-documents` here: only the replica's own timer can delete the bytes.
+    await waitUntil(
+      'the replica purging the deleted document',
+      async () => (await store.get(objectKey)) === undefined && (await queuedKeys()).length === 0,
+    );
+    assert.match(replica.output(), /deleted documents purged/);
+
+    replica.child.kill('SIGTERM');
+    assert.equal(await replica.exited, 0, replica.output());
+    assert.doesNotMatch(replica.output(), /document purge failed/);
+  } finally {
+    replica.child.kill('SIGKILL');
+    await direct.close();
+    dir.remove();
+  }
+});
+
+test('the purge timer stops with the runtime: nothing is purged after close', async () => {
+  const url = await db.createDatabase();
+  const dir = tempDir('purge-close');
+  const config = loadConfig({
+    DATABASE_URL: url,
+    DALP_DATA_DIR: dir.path,
+    DOCUMENT_PURGE_INTERVAL_MS: '1000',
+    DOCUMENT_PURGE_AFTER_HOURS: '0',
+  });
+  const log = captureLog();
+  const runtime = await createRuntime(config, pino({ level: 'info' }, log.stream));
+  const direct = new Database({ connectionString: url, max: 1 });
+  const store = await FilesystemObjectStore.open(resolve(dir.path));
+  /** An object of a deleted document, as a deletion leaves it: its bytes, its key queued. */
+  const queue = async (objectKey: string) => {
+    await store.put(objectKey, Readable.from([randomBytes(10)]), 'application/octet-stream');
+    await direct.query('INSERT INTO object_purge_queue (object_key) VALUES ($1)', [objectKey]);
+  };
+  const queued = async (objectKey: string) =>
+    (await direct.query('SELECT 1 FROM object_purge_queue WHERE object_key = $1', [objectKey])).rows
+      .length === 1;
+  try {
+    runtime.startBackgroundPurge();
+    await queue('documents/before-close');
+    await waitUntil(
+      'the purge while running',
+      async () => !(await queued('documents/before-close')) && !(await store.get('documents/before-close')),
+    );
+    await runtime.close();
+    await queue('documents/after-close');
+    // Three intervals and more: a timer still armed would have run by now, and found the pool closed
+    // (its failure logged) or, were it not, purged the key. (A slow machine can only make this pass
+    // wrongly, never fail it.)
+    await sleep(3500);
+    assert.ok(await queued('documents/after-close'), 'still queued');
+    assert.ok(await store.get('documents/after-close'), 'its bytes still there');
+    assert.deepEqual(
+      log.lines().filter((line) => line.component === 'document-purge' && line.level >= 40),
+      [],
+      'no purge ran after close',
+    );
+    assert.ok(
+      log.lines().some((line) => line.msg === 'deleted documents purged'),
+      'the purge before close logged what it did',
+    );
+  } finally {
+    await runtime.close();
+    await direct.close();
+    dir.remove();
+  }
 });

@@ -50,3 +50,16 @@ describe('production mode (NODE_ENV=production, as the image runs)', () => {
     assert.deepEqual(problems({ NODE_ENV: 'development' }), []);
   });
 });
+
+describe('DOCUMENT_PURGE_INTERVAL_MS', () => {
+  test('15 minutes unless set; at least a second, a whole number of milliseconds', () => {
+    assert.equal(loadConfig({}).documentPurgeIntervalMs, 900_000);
+    assert.equal(loadConfig({ DOCUMENT_PURGE_INTERVAL_MS: '1000' }).documentPurgeIntervalMs, 1000);
+    assert.deepEqual(problems({ DOCUMENT_PURGE_INTERVAL_MS: '999' }), [
+      'DOCUMENT_PURGE_INTERVAL_MS must be at least 1000',
+    ]);
+    assert.deepEqual(problems({ DOCUMENT_PURGE_INTERVAL_MS: '15m' }), [
+      'DOCUMENT_PURGE_INTERVAL_MS must be a whole number',
+    ]);
+  });
+});
