@@ -7,11 +7,12 @@
 // the restore missed) and run once more on a lab holding ten times the data (a filler table written
 // before a new full backup), for the scaling of restore time with data size.
 // Environment: DALP_BENCH_DRILL_RUNS (default 3), DALP_BENCH_DRILLS (comma-separated ids; default all),
-// DALP_BENCH_DATA_SIZES (the restore drills' data sizes: '1x,10x' by default, '10x' for the large only).
+// DALP_BENCH_DATA_SIZES (the restore drills' data sizes: '1x,10x' by default, '10x' for the large only),
+// DALP_BENCH_OBJECT_STORE (the labs' store: s3rver by default; ceph-rgw adds the documents' restore).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { downLab, Lab, type LabTimings, waitFor } from '@dalp/lab';
+import { downLab, Lab, type LabTimings, type ObjectStoreKind, waitFor } from '@dalp/lab';
 import pg from 'pg';
 import { median } from '../src/measure/stats.ts';
 import type { Progress } from '../src/progress.ts';
@@ -23,6 +24,7 @@ import { LabTarget } from '../src/targets/lab.ts';
 const RUNS = Number(process.env.DALP_BENCH_DRILL_RUNS ?? 3);
 const CHOSEN = process.env.DALP_BENCH_DRILLS?.split(',').filter(Boolean);
 const SIZES = (process.env.DALP_BENCH_DATA_SIZES ?? '1x,10x').split(',');
+const OBJECT_STORE = (process.env.DALP_BENCH_OBJECT_STORE ?? 's3rver') as ObjectStoreKind;
 const PATRONI_DEFAULTS: Partial<LabTimings> = {
   patroniTtl: 30,
   patroniLoopWait: 10,
@@ -96,7 +98,7 @@ async function runOnLab(
   const dir = join(work, 'lab');
   const records = new Map<string, DrillRecord[]>(scenarios.map((s) => [s.id, []]));
   try {
-    const lab = await Lab.start({ dir, ...(timings ? { timings } : {}) });
+    const lab = await Lab.start({ dir, objectStore: OBJECT_STORE, ...(timings ? { timings } : {}) });
     await prepare?.(lab);
     const target = new LabTarget(lab);
     try {
@@ -130,6 +132,7 @@ function row(name: string, records: DrillRecord[], baseline?: number) {
     ...(records.some((r) => r.extra['restore-seconds'])
       ? {
           'restore s': med(records.map((r) => num(r.extra['restore-seconds']?.value))),
+          'documents restore s': med(records.map((r) => num(r.extra['objects-restore-seconds']?.value))),
           'archive lag at fault s': med(records.map((r) => num(r.extra['archive-lag-at-fault']?.value))),
           'acknowledged writes missed': med(records.map((r) => num(r.extra['missing-before-point']?.value))),
           'missed span s': med(records.map((r) => num(r.extra['missing-seconds']?.value))),

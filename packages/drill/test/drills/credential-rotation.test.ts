@@ -4,57 +4,20 @@
 // a replica started with the password fixed in its URL cannot log in again once the old one is revoked,
 // and the drill must see it fail.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { downLab, Lab } from '@dalp/lab';
+import { describe, test } from 'node:test';
 import pg from 'pg';
-import { dalp } from '../../../cli/test/support/run-cli.ts';
-import type { Evidence } from '../../src/evidence/evidence.ts';
-import { evidenceProblems } from '../../src/evidence/schema.ts';
-import type { DrillRecord } from '../../src/run.ts';
+import { verdictCheck as check, drillLab } from '../support/lab-drills.ts';
 
-let work: string;
-let dir: string;
-let lab: Lab;
-
-before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'dalp-drill-rotation-'));
-  dir = join(work, 'lab');
-  lab = await Lab.start({ dir });
-});
-after(async () => {
-  if (dir && existsSync(join(dir, 'lab.json'))) await downLab(dir);
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+const env = drillLab('rotation');
 
 /** `dalp drill credential-rotation` with a 5 s grace period; the drill's record from its evidence. */
-async function rotation() {
-  const out = join(work, `rotation-${Date.now()}`);
-  const run = await dalp([
-    'drill',
-    'credential-rotation',
-    '--dir',
-    dir,
-    '--out',
-    out,
-    '--warmup',
-    '2',
-    '--hold',
-    '5',
-  ]);
-  const evidence = JSON.parse(readFileSync(join(out, 'evidence.json'), 'utf8')) as Evidence;
-  assert.deepEqual(evidenceProblems(evidence), [], 'evidence.json matches its schema');
-  assert.equal(evidence.drills.length, 1);
-  return { run, evidence, record: evidence.drills[0]! };
-}
-
-const check = (r: DrillRecord, name: string) => r.verdict?.checks.find((c) => c.name === name);
+const rotation = () => env.drill('credential-rotation', '--hold', '5');
 
 /** Whether `password` logs in as the application's role through the lab's database endpoint. */
 async function logsIn(password: string): Promise<boolean> {
-  const url = new URL(lab.endpoints().database);
+  const url = new URL(env.lab.endpoints().database);
   url.password = password;
   const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5_000 });
   client.on('error', () => undefined);
@@ -71,8 +34,8 @@ async function logsIn(password: string): Promise<boolean> {
 
 describe('dalp drill credential-rotation against the lab', { timeout: 600_000 }, () => {
   test('the password changes under load with no failed request; the old one is refused after', async (t) => {
-    const old = lab.refresh().secrets.databasePassword;
-    const file = join(dir, 'database-password');
+    const old = env.lab.refresh().secrets.databasePassword;
+    const file = join(env.dir, 'database-password');
     assert.equal(readFileSync(file, 'utf8'), `${old}\n`, 'the replicas read the lab password file');
 
     const { run, evidence, record } = await rotation();
@@ -98,7 +61,7 @@ describe('dalp drill credential-rotation against the lab', { timeout: 600_000 },
     assert.match(record.events.find((e) => e.kind === 'fault')!.detail, /^ALTER ROLE dalp PASSWORD/);
 
     // The lab follows: the file holds the new password, which logs in; the old one does not.
-    const now = lab.refresh().secrets.databasePassword;
+    const now = env.lab.refresh().secrets.databasePassword;
     assert.notEqual(now, old);
     assert.equal(readFileSync(file, 'utf8'), `${now}\n`);
     assert.equal(await logsIn(now), true);
@@ -111,8 +74,8 @@ describe('dalp drill credential-rotation against the lab', { timeout: 600_000 },
   });
 
   test('a replica started with the password fixed in its URL fails the drill once the old one is revoked', async (t) => {
-    const [replica] = lab.components().filter((c) => c.kind === 'dapp');
-    await lab.configure({ fixedDatabasePassword: [replica!.name] });
+    const [replica] = env.lab.components().filter((c) => c.kind === 'dapp');
+    await env.lab.configure({ fixedDatabasePassword: [replica!.name] });
     try {
       const { run, record } = await rotation();
       t.diagnostic(`mutation: failed requests ${record.measures?.requests.failed}; ${run.stdout}`);
@@ -124,9 +87,9 @@ describe('dalp drill credential-rotation against the lab', { timeout: 600_000 },
       assert.match(String(stale.actual), new RegExp(`not: ${replica!.name} \\(503\\)`));
       assert.equal(check(record, 'old-password-refused')?.pass, true, 'the revocation itself worked');
     } finally {
-      await lab.configure({ fixedDatabasePassword: [] });
+      await env.lab.configure({ fixedDatabasePassword: [] });
     }
     // Back on the file, the replica serves again.
-    await lab.waitForHealthy(120_000);
+    await env.lab.waitForHealthy(120_000);
   });
 });

@@ -4,44 +4,19 @@
 // the invariant, the fault seen), and the weakened lab the drills must see fail. The 15 s recovery goal
 // is a speed target: `npm run bench -- drills` judges it on medians (docs/drills.md says why).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { downLab, Lab } from '@dalp/lab';
+import { describe, test } from 'node:test';
 import { dalp } from '../../../cli/test/support/run-cli.ts';
-import type { Evidence } from '../../src/evidence/evidence.ts';
-import { evidenceProblems } from '../../src/evidence/schema.ts';
 import type { DrillRecord } from '../../src/run.ts';
+import { verdictCheck as check, drillLab } from '../support/lab-drills.ts';
 
-let work: string;
-let dir: string;
-let lab: Lab;
-
-before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'dalp-drill-lab-'));
-  dir = join(work, 'lab');
-  lab = await Lab.start({ dir });
-});
-after(async () => {
-  if (dir && existsSync(join(dir, 'lab.json'))) await downLab(dir);
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-/** `dalp drill <scenario>` on the test's lab with --out; the one drill's record from its evidence. */
-async function drill(scenario: string, ...flags: string[]) {
-  const out = join(work, `${scenario}-${Date.now()}`);
-  const run = await dalp(['drill', scenario, '--dir', dir, '--out', out, '--warmup', '2', ...flags]);
-  const evidence = JSON.parse(readFileSync(join(out, 'evidence.json'), 'utf8')) as Evidence;
-  assert.deepEqual(evidenceProblems(evidence), [], 'evidence.json matches its schema');
-  assert.equal(evidence.drills.length, 1);
-  return { run, out, evidence, record: evidence.drills[0]! };
-}
+const env = drillLab('lab');
+const { drill } = env;
 
 /** The suite's bound on database-failover's writes-back time (the goal, 15 s, is judged by the bench). */
 const SUITE_WRITES_BACK_SECONDS = 30;
 
-const check = (r: DrillRecord, name: string) => r.verdict?.checks.find((c) => c.name === name);
 const faultEvent = (r: DrillRecord) => r.events.find((e) => e.kind === 'fault');
 
 describe('dalp drill against the lab', { timeout: 600_000 }, () => {
@@ -145,8 +120,8 @@ describe('dalp drill against the lab', { timeout: 600_000 }, () => {
 
     // The evidence is the recovery test of the Managed PostgreSQL row of `dalp check --controls`, and of
     // no other row.
-    const controls = join(work, 'controls.yaml');
-    const evidenceFile = join(work, 'database.json');
+    const controls = join(env.work, 'controls.yaml');
+    const evidenceFile = join(env.work, 'database.json');
     writeFileSync(evidenceFile, JSON.stringify(evidence));
     writeFileSync(
       controls,
@@ -189,7 +164,7 @@ describe('dalp drill against the lab', { timeout: 600_000 }, () => {
   });
 
   test('the drill sees what a weakened setup costs: a load balancer without retries fails pod-crash', async () => {
-    await lab.configure({ loadBalancerRetries: false });
+    await env.lab.configure({ loadBalancerRetries: false });
     try {
       // Without retries, what fails is what the killed replica held or was sent in the second before the
       // supervisor took it out: 1-6 requests at 20 operations a second here, and once in CI only an upload
@@ -207,7 +182,7 @@ describe('dalp drill against the lab', { timeout: 600_000 }, () => {
         'reads and keyed writes, which retries would have resent, failed',
       );
     } finally {
-      await lab.configure({ loadBalancerRetries: true });
+      await env.lab.configure({ loadBalancerRetries: true });
     }
   });
 });

@@ -7,49 +7,23 @@
 // the drill are gone for good and the verdict must fail; on a lab whose archiving is broken the measures
 // must see the acknowledged writes the restore misses and the verdict must fail.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { PutBucketVersioningCommand } from '@aws-sdk/client-s3';
-import { downLab, Lab } from '@dalp/lab';
 import pg from 'pg';
-import { dalp } from '../../../cli/test/support/run-cli.ts';
-import type { Evidence } from '../../src/evidence/evidence.ts';
-import { evidenceProblems } from '../../src/evidence/schema.ts';
 import type { DrillRecord } from '../../src/run.ts';
+import { verdictCheck as check, drillLab } from '../support/lab-drills.ts';
 
-let work: string;
-let dir: string;
-let lab: Lab;
+const env = drillLab('restore', { objectStore: 'ceph-rgw' });
+const { drill } = env;
 
-before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'dalp-drill-restore-'));
-  dir = join(work, 'lab');
-  lab = await Lab.start({ dir, objectStore: 'ceph-rgw' });
-});
-after(async () => {
-  if (dir && existsSync(join(dir, 'lab.json'))) await downLab(dir);
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-async function drill(scenario: string, ...flags: string[]) {
-  const out = join(work, `${scenario}-${Date.now()}`);
-  const run = await dalp(['drill', scenario, '--dir', dir, '--out', out, '--warmup', '2', ...flags]);
-  const evidence = JSON.parse(readFileSync(join(out, 'evidence.json'), 'utf8')) as Evidence;
-  assert.deepEqual(evidenceProblems(evidence), [], 'evidence.json matches its schema');
-  return { run, record: evidence.drills[0]! };
-}
-
-const check = (r: DrillRecord, name: string) => r.verdict?.checks.find((c) => c.name === name);
 const extra = (r: DrillRecord, name: string) => r.extra[name]?.value;
 
 /** The lab is usable after a restore drill: healthy, with a backup and archiving that works. */
 async function assertLabUsable(): Promise<void> {
-  await lab.waitForHealthy(180_000);
-  const backup = await lab.backupStatus();
+  await env.lab.waitForHealthy(180_000);
+  const backup = await env.lab.backupStatus();
   assert.ok(backup?.lastBackup, 'the repository still lists a base backup');
-  assert.equal((await lab.archiveLag()).failing, false, 'the rebuilt primary archives');
+  assert.equal((await env.lab.archiveLag()).failing, false, 'the rebuilt primary archives');
 }
 
 describe('restore drills against the lab', { timeout: 1_200_000 }, () => {
@@ -90,7 +64,7 @@ describe('restore drills against the lab', { timeout: 1_200_000 }, () => {
   });
 
   test('versioning suspended: the documents deleted at the fault stay lost and restore-pitr fails', async () => {
-    const { client, bucket } = lab.objectStore();
+    const { client, bucket } = env.lab.objectStore();
     const versioning = (Status: 'Enabled' | 'Suspended') =>
       client.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status } }));
     try {
@@ -114,10 +88,10 @@ describe('restore drills against the lab', { timeout: 1_200_000 }, () => {
   test('broken archiving: restore-latest misses every acknowledged write and fails', async () => {
     // archive_command fails from now on (ALTER SYSTEM outranks Patroni's postgresql.conf); the base
     // backup is older, so the newest restorable point is before this drill's ledger existed.
-    const [primary] = (await lab.roles()).postgresPrimaries;
-    const c = lab.component(primary!);
+    const [primary] = (await env.lab.roles()).postgresPrimaries;
+    const c = env.lab.component(primary!);
     const admin = new pg.Client({
-      connectionString: `postgres://postgres:${encodeURIComponent(lab.state.secrets.postgresPassword)}@${c.host}:${c.port}/postgres`,
+      connectionString: `postgres://postgres:${encodeURIComponent(env.lab.state.secrets.postgresPassword)}@${c.host}:${c.port}/postgres`,
     });
     await admin.connect();
     try {

@@ -17,6 +17,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 
+const COPY_CONCURRENCY = 8;
+
 export interface BucketRestore {
   /** Keys whose version at T was copied back on top. */
   restored: number;
@@ -99,6 +101,7 @@ export async function restoreBucketToTime(
   const result: BucketRestore = { restored: 0, removed: 0, unchanged: 0 };
   const copySource = (key: string, versionId: string) =>
     `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}?versionId=${encodeURIComponent(versionId)}`;
+  const work: (() => Promise<unknown>)[] = [];
   for (const [key, entries] of await listEntries(client, bucket)) {
     const then = entryAt(entries, at.getTime());
     const now = entries.find((e) => e.isLatest);
@@ -112,17 +115,24 @@ export async function restoreBucketToTime(
         result.unchanged += 1;
         continue;
       }
-      await client.send(
-        new CopyObjectCommand({ Bucket: bucket, Key: key, CopySource: copySource(key, then.versionId) }),
-      );
       result.restored += 1;
+      work.push(() =>
+        client.send(
+          new CopyObjectCommand({ Bucket: bucket, Key: key, CopySource: copySource(key, then.versionId) }),
+        ),
+      );
     } else if (existsNow && options.removeNewer !== false) {
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
       result.removed += 1;
+      work.push(() => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
     } else {
       result.unchanged += 1;
     }
   }
+  // Each key is its own request: a few at a time (one at a time took 7 s for 65 objects in the lab).
+  const worker = async () => {
+    for (let next = work.shift(); next; next = work.shift()) await next();
+  };
+  await Promise.all(Array.from({ length: COPY_CONCURRENCY }, worker));
   return result;
 }
 

@@ -452,6 +452,15 @@ describe('dalp lab', { timeout: 600_000 }, () => {
       await dalp('lab', 'up', '--zones', '2', '--dir', dir),
       /^dalp: a lab with 3 zones.* already runs in /,
     );
+    // The running lab's store is s3rver: asking for the versioned store there is another lab.
+    assertUsage(
+      await dalp('lab', 'up', '--object-store', 'ceph-rgw', '--dir', dir),
+      /^dalp: a lab with 3 zones.* and s3rver already runs in /,
+    );
+    assertUsage(
+      await dalp('lab', 'up', '--object-store', 'minio', '--dir', dir),
+      /argument 'minio' is invalid\. Allowed choices are s3rver, ceph-rgw/,
+    );
     assertUsage(
       await dalp('lab', 'kill', 'postgres-z', '--dir', dir),
       /^dalp: unknown component "postgres-z"; this lab has: etcd-a/,
