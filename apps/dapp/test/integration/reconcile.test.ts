@@ -499,6 +499,11 @@ describe('the API and dalp reconcile --url', () => {
       const third = await svc.admin.get('/api/v1/reconcile');
       assert.equal(third.status, 200, JSON.stringify(third.body));
       assert.equal(third.body.reconciled, true);
+      // The route's OpenAPI description says so, with the header.
+      const openapi = await svc.anonymous.get('/openapi.json');
+      const busy = openapi.body.paths['/api/v1/reconcile'].get.responses['429'];
+      assert.match(busy.description, /reconcile_running/);
+      assert.deepEqual(Object.keys(busy.headers), ['retry-after']);
     } finally {
       await holder.query('ROLLBACK').catch(() => undefined);
       await holder.end();
