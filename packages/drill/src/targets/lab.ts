@@ -1,6 +1,6 @@
 // The lab as a drill target: the workload goes through its load balancer with the lab's admin key, the
 // books are read straight from the database endpoint, and the fault primitives are the lab's own.
-import { type Lab, type LabRoles, refState } from '@dalp/lab';
+import { type Lab, type LabRoles, objectStoreOf, refState } from '@dalp/lab';
 import pg from 'pg';
 import { type LedgerReader, sqlLedgerReader } from '../measure/ledger.ts';
 import type { FaultContext } from '../scenario.ts';
@@ -39,7 +39,7 @@ export class LabTarget implements Target {
 
   describe(): string {
     const { shape } = this.lab.state;
-    return `lab ${this.lab.id} (${shape.zones} zones, ${shape.nodesPerZone} node(s) per zone, ${shape.replicas} replicas) in ${this.lab.dir}`;
+    return `lab ${this.lab.id} (${shape.zones} zones, ${shape.nodesPerZone} node(s) per zone, ${shape.replicas} replicas, ${objectStoreOf(shape)}) in ${this.lab.dir}`;
   }
 
   api(): ApiEndpoint {
