@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite and the bench run for real (PostgreSQL, Patroni, etcd, Redis
-# with Sentinel, HAProxy, promtool, iproute2, iptables, pgbench, wrk, podman, buildah, runc and
+# with Sentinel, HAProxy, promtool, iproute2, iptables, pgbench, wrk, GNU time (peak RSS in the reconcile bench), podman, buildah, runc and
 # mmdebstrap for the container image, Chromium, which opens the drill reports, pgBackRest, the lab's
 # continuous backup, and Ceph's monitor, OSD and RADOS Gateway, the lab's object store that keeps
 # versions) when any is missing.
@@ -24,6 +24,7 @@ declare -A wanted=(
   [/usr/bin/nsenter]=util-linux
   [/usr/bin/pgbench]=postgresql-contrib
   [/usr/bin/wrk]=wrk
+  [/usr/bin/time]=time
   [/usr/bin/podman]=podman
   [/usr/bin/buildah]=buildah
   [/usr/sbin/runc]=runc

@@ -239,7 +239,7 @@ function cpuColumn(cpu: Measured['cpu'][]): string {
 }
 
 /** Compiles the service as the image build does; the bench then runs exactly that output. */
-function buildService(): void {
+export function buildService(): void {
   const tsc = fileURLToPath(import.meta.resolve('typescript/bin/tsc'));
   const build = spawnSync(process.execPath, [tsc, '-p', join(APP_DIR, 'tsconfig.build.json')], {
     encoding: 'utf8',
