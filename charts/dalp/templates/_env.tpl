@@ -28,6 +28,8 @@
   value: {{ int64 $d.config.documentMaxBytes | quote }}
 - name: DOCUMENT_PURGE_AFTER_HOURS
   value: {{ int64 $d.config.documentPurgeAfterHours | quote }}
+- name: DOCUMENT_PURGE_INTERVAL_MS
+  value: {{ mul (int $d.config.documentPurgeIntervalSeconds) 1000 | quote }}
 - name: SHUTDOWN_DRAIN_DELAY_MS
   value: {{ mul (int $d.shutdown.drainDelaySeconds) 1000 | quote }}
 - name: SHUTDOWN_TIMEOUT_MS

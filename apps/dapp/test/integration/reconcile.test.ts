@@ -492,6 +492,13 @@ describe('the API and dalp reconcile --url', () => {
       const second = await svc.admin.get('/api/v1/reconcile');
       assertErrorShape(second, 429, 'reconcile_running');
       assert.equal(second.headers.get('retry-after'), '10');
+      // `dalp reconcile --url` says what the 429 means and when to try again, on one line, exit 2.
+      const cli = await dalp(['--url', svc.url], { DALP_API_KEY: svc.adminKey });
+      assert.equal(cli.code, 2, cli.stderr);
+      assert.match(
+        cli.stderr.trim(),
+        /^dalp: \S+ answered 429 \(a reconcile already runs on that replica: try again in 10 s\): reconcile_running: /,
+      );
       await holder.query('ROLLBACK');
       const done = await first;
       assert.equal(done.status, 200, JSON.stringify(done.body));

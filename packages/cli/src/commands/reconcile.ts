@@ -112,7 +112,9 @@ export const registerReconcile: RegisterCommand = (program, ctx) => {
               ? ' (an admin key is needed)'
               : response.status === 404
                 ? ' (is this a dapp that has GET /api/v1/reconcile?)'
-                : '';
+                : response.status === 429
+                  ? ` (a reconcile already runs on that replica: try again in ${response.headers.get('retry-after') ?? 'a few'} s)`
+                  : '';
         throw new UsageError(`${url.origin} answered ${response.status}${hint}: ${said}`);
       }
       io.stdout(flags.json ? `${JSON.stringify(body, null, 2)}\n` : text(body));
