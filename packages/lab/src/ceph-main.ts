@@ -23,6 +23,7 @@ import {
   PutBucketVersioningCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { waitFor } from './processes.ts';
 import { S3RVER_CREDENTIALS } from './s3.ts';
 
 const run = promisify(execFile);
@@ -78,16 +79,14 @@ function daemon(name: string, command: string, args: string[]): void {
 const ceph = async (...args: string[]) =>
   (await run('ceph', ['-c', conf, '--connect-timeout', '10', ...args], { timeout: 30_000 })).stdout;
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) {
-      process.stderr.write(`timed out waiting for ${what}\n`);
-      stopAll(1);
-      return new Promise(() => undefined);
-    }
-    await new Promise((r) => setTimeout(r, 500));
+/** Waits as the lab's starters do; a daemon that never gets ready stops the whole store. */
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  try {
+    await waitFor(check, 120_000, what, { intervalMs: 500 });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    stopAll(1);
+    await new Promise(() => undefined);
   }
 }
 

@@ -37,7 +37,7 @@ export {
   STATUS_VERSION,
 } from './lab/lab.ts';
 export { formatLogLine, type LogLine, lineTime } from './lab/logs.ts';
-export { type BucketRestore, entryAt } from './lab/objects.ts';
+export type { BucketRestore } from './lab/objects.ts';
 export { pgbackrestTime, RecoveryError, type RestoredInstance } from './lab/restore.ts';
 export type { ComponentState, LabSettings, LabState } from './lab/state.ts';
 export {

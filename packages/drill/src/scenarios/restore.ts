@@ -162,7 +162,7 @@ async function restoreDrill(
   pointAt ??= faultAt;
   // A store that keeps versions loses its documents too (every object deleted, as a mistaken cleanup
   // would): the restore must bring them back to T from the versions.
-  const versioned = lab.objectStore().kind === 'ceph-rgw';
+  const versioned = lab.objectStoreKind() === 'ceph-rgw';
   if (versioned) {
     ctx.record('documents-versioning', await lab.documentsVersioning());
     losses.documentsLostAt = Date.now();

@@ -360,7 +360,7 @@ export class Lab {
   objectStore(): { kind: ObjectStoreKind; client: S3Client; bucket: string } {
     const { s3 } = this.endpoints();
     return {
-      kind: objectStoreOf(this.current.shape),
+      kind: this.objectStoreKind(),
       bucket: s3.bucket,
       client: new S3Client({
         endpoint: s3.endpoint,
@@ -372,39 +372,40 @@ export class Lab {
     };
   }
 
-  /** Deletes every document object (the restore drills' second fault); returns how many. */
-  async loseDocuments(): Promise<number> {
+  /** The object store's software, read from the lab's shape (no client made). */
+  objectStoreKind(): ObjectStoreKind {
+    return objectStoreOf(this.current.shape);
+  }
+
+  /** Runs `use` with a client of the documents bucket, destroyed afterwards. */
+  private async withDocumentsBucket<T>(use: (client: S3Client, bucket: string) => Promise<T>): Promise<T> {
     const { client, bucket } = this.objectStore();
     try {
-      return await deleteEveryObject(client, bucket);
+      return await use(client, bucket);
     } finally {
       client.destroy();
     }
+  }
+
+  /** Deletes every document object (the restore drills' second fault); returns how many. */
+  async loseDocuments(): Promise<number> {
+    return this.withDocumentsBucket(deleteEveryObject);
   }
 
   /** Brings the documents bucket back to how it was at `at`, from its versions (ceph-rgw only). */
   async restoreDocuments(at: Date, options: { removeNewer?: boolean } = {}): Promise<BucketRestore> {
-    const { client, bucket, kind } = this.objectStore();
+    const kind = this.objectStoreKind();
     if (kind !== 'ceph-rgw')
       throw new LabUsageError(
         `the lab's ${kind} keeps no object versions: start it with --object-store ceph-rgw`,
       );
-    try {
-      return await restoreBucketToTime(client, bucket, at, options);
-    } finally {
-      client.destroy();
-    }
+    return this.withDocumentsBucket((client, bucket) => restoreBucketToTime(client, bucket, at, options));
   }
 
   /** 'Enabled' when the documents bucket keeps versions (ceph-rgw); s3rver has no versioning at all. */
   async documentsVersioning(): Promise<string> {
-    const { client, bucket, kind } = this.objectStore();
-    if (kind !== 'ceph-rgw') return 'not supported by s3rver';
-    try {
-      return await bucketVersioning(client, bucket);
-    } finally {
-      client.destroy();
-    }
+    if (this.objectStoreKind() !== 'ceph-rgw') return 'not supported by s3rver';
+    return this.withDocumentsBucket(bucketVersioning);
   }
 
   /** A lost database: every PostgreSQL node killed and its data directory removed (restore drills). */

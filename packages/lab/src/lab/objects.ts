@@ -73,7 +73,7 @@ async function listEntries(client: S3Client, bucket: string): Promise<Map<string
 }
 
 /** The entry current at `at` among one key's entries: the newest modified at or before it. */
-export function entryAt<E extends { lastModified: number; isLatest: boolean }>(
+function entryAt<E extends { lastModified: number; isLatest: boolean }>(
   entries: readonly E[],
   at: number,
 ): E | undefined {
